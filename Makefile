@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ccm - out-of-tree build. Kbuild lists the objects; this file only finds
+# the kernel to build against and runs the tests.
+#
+#   make            build ccm.ko (KDIR: the running kernel's build dir when
+#                   there is one, else Debian's stock headers, installed
+#                   when missing; DKMS passes KERNELRELEASE)
+#   make check      everything CI runs; ends with "N passed, N failed"
+#   make kunit      FSM and wire-format unit tests (KUnit on UML)
+#   make vmtest     two-node QEMU tests on Debian's stock kernel
+#   make demo       boot two nodes and show the handshake
+#   make install    install ccm.ko for KDIR's kernel and run depmod
+
+CCM_CACHE ?= /var/cache/ccm
+export CCM_CACHE
+SRC := $(CURDIR)
+
+ifneq ($(KERNELRELEASE),)
+ifeq ($(KDIR),)
+KDIR := /lib/modules/$(KERNELRELEASE)/build
+endif
+endif
+
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(KDIR),)
+ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+KDIR := $(RUNNING_KDIR)
+else
+KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
+endif
+endif
+
+# The kernel the QEMU tests boot: always Debian's stock one.
+STOCK_KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
+
+.PHONY: all modules clean install kunit vmtest vmtest-build check demo
+
+all: modules
+
+modules:
+	@kdir="$(KDIR)"; test -n "$$kdir" || { echo "no kernel headers found" >&2; exit 1; }; \
+	if [ -f .ccm-kdir ] && [ "$$(cat .ccm-kdir)" != "$$kdir" ]; then \
+		$(MAKE) -C "$$kdir" M=$(SRC) clean >/dev/null; fi; \
+	echo "$$kdir" > .ccm-kdir; \
+	$(MAKE) -C "$$kdir" M=$(SRC) modules
+
+clean:
+	@kdir="$(KDIR)"; [ -z "$$kdir" ] || $(MAKE) -C "$$kdir" M=$(SRC) clean
+	rm -f .ccm-kdir
+
+install: modules
+	$(MAKE) -C "$(KDIR)" M=$(SRC) modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+
+kunit:
+	tests/kunit/run.sh
+
+vmtest-build:
+	$(MAKE) KDIR="$(STOCK_KDIR)" modules
+
+vmtest: vmtest-build
+	tests/vm/run.sh --ko $(SRC)/ccm.ko
+
+demo: vmtest-build
+	tests/vm/demo.sh --ko $(SRC)/ccm.ko
+
+check:
+	scripts/check.sh

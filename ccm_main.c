@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm - cluster connection manager: module parameters and the init/exit
+ * ladder. Nothing else lives here.
+ */
+#include <linux/inet.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <net/net_namespace.h>
+
+#include "ccm_internal.h"
+
+static char *peer_addr;
+module_param(peer_addr, charp, 0444);
+MODULE_PARM_DESC(peer_addr,
+		 "Partner's interconnect address, IPv4 or IPv6 (fe80::1%eth0 for link-local); required");
+
+static char *local_addr;
+module_param(local_addr, charp, 0444);
+MODULE_PARM_DESC(local_addr,
+		 "Local interconnect address to use and listen on (default: any, routed to peer_addr)");
+
+static ushort port = 7471;
+module_param(port, ushort, 0444);
+MODULE_PARM_DESC(port, "RDMA CM port both nodes listen on (default 7471)");
+
+static unsigned long long node_id;
+module_param(node_id, ullong, 0444);
+MODULE_PARM_DESC(node_id, "This node's identity, nonzero (default: random per load)");
+
+static uint connect_timeout_ms = 2000;
+module_param(connect_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(connect_timeout_ms,
+		 "Bound on reaching the partner and the first read, ms (default 2000)");
+
+static uint op_timeout_ms = 1000;
+module_param(op_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(op_timeout_ms, "Bound on one RDMA read or write, ms (default 1000)");
+
+static uint wait_timeout_ms = 2000;
+module_param(wait_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(wait_timeout_ms,
+		 "Time waiting on the partner before trying to reach it again, ms (default 2000, +0-25% jitter)");
+
+static uint handshake_timeout_ms = 3000;
+module_param(handshake_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(handshake_timeout_ms,
+		 "Bound on waiting for the partner's state 5, ms (default 3000)");
+
+static uint poll_interval_ms = 1;
+module_param(poll_interval_ms, uint, 0444);
+MODULE_PARM_DESC(poll_interval_ms,
+		 "Mailbox poll interval while it matters, ms (default 1; at least one jiffy)");
+
+static uint backoff_min_ms = 100;
+module_param(backoff_min_ms, uint, 0444);
+MODULE_PARM_DESC(backoff_min_ms, "First retry delay after an error, ms (default 100)");
+
+static uint backoff_max_ms = 5000;
+module_param(backoff_max_ms, uint, 0444);
+MODULE_PARM_DESC(backoff_max_ms, "Cap of the exponential retry delay, ms (default 5000)");
+
+static uint ack_timeout = 14;
+module_param(ack_timeout, uint, 0444);
+MODULE_PARM_DESC(ack_timeout,
+		 "QP local ACK timeout exponent, 4.096us * 2^n (default 14: 67 ms; 1-31)");
+
+static uint retry_count = 3;
+module_param(retry_count, uint, 0444);
+MODULE_PARM_DESC(retry_count, "QP transport retry count (default 3; 0-7)");
+
+static struct ccm_config ccm_cfg;
+static struct ccm_peer *ccm_peer;
+
+static int ccm_parse_addr(const char *name, const char *val, u16 port,
+			  struct sockaddr_storage *ss)
+{
+	char portstr[8];
+
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	if (inet_pton_with_scope(&init_net, AF_UNSPEC, val, portstr, ss)) {
+		pr_err("ccm: %s='%s' is not an IPv4 or IPv6 address\n", name,
+		       val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ccm_check_range(const char *name, uint val, uint min, uint max)
+{
+	if (val >= min && val <= max)
+		return 0;
+	pr_err("ccm: %s=%u is out of range [%u, %u]\n", name, val, min, max);
+	return -EINVAL;
+}
+
+#define CCM_MS_MAX	600000U		/* ten minutes */
+
+static int ccm_config_parse(struct ccm_config *cfg)
+{
+	int ret;
+
+	if (!peer_addr || !*peer_addr) {
+		pr_err("ccm: peer_addr is required (the partner's interconnect address)\n");
+		return -EINVAL;
+	}
+	if (!port) {
+		pr_err("ccm: port=0 is not a valid port\n");
+		return -EINVAL;
+	}
+	ret = ccm_parse_addr("peer_addr", peer_addr, port, &cfg->peer_addr);
+	if (ret)
+		return ret;
+	if (local_addr && *local_addr) {
+		ret = ccm_parse_addr("local_addr", local_addr, port,
+				     &cfg->local_addr);
+		if (ret)
+			return ret;
+		if (cfg->local_addr.ss_family != cfg->peer_addr.ss_family) {
+			pr_err("ccm: local_addr='%s' is not of peer_addr's address family\n",
+			       local_addr);
+			return -EINVAL;
+		}
+	}
+	ret = ccm_check_range("connect_timeout_ms", connect_timeout_ms, 10,
+			      CCM_MS_MAX) ?:
+	      ccm_check_range("op_timeout_ms", op_timeout_ms, 1, CCM_MS_MAX) ?:
+	      ccm_check_range("wait_timeout_ms", wait_timeout_ms, 10,
+			      CCM_MS_MAX) ?:
+	      ccm_check_range("handshake_timeout_ms", handshake_timeout_ms, 10,
+			      CCM_MS_MAX) ?:
+	      ccm_check_range("poll_interval_ms", poll_interval_ms, 1, 1000) ?:
+	      ccm_check_range("backoff_min_ms", backoff_min_ms, 1, CCM_MS_MAX) ?:
+	      ccm_check_range("backoff_max_ms", backoff_max_ms, backoff_min_ms,
+			      CCM_MS_MAX) ?:
+	      ccm_check_range("ack_timeout", ack_timeout, 1, 31) ?:
+	      ccm_check_range("retry_count", retry_count, 0, 7);
+	if (ret)
+		return ret;
+	cfg->port = port;
+	cfg->node_id = node_id;
+	cfg->connect_timeout_ms = connect_timeout_ms;
+	cfg->op_timeout_ms = op_timeout_ms;
+	cfg->wait_timeout_ms = wait_timeout_ms;
+	cfg->handshake_timeout_ms = handshake_timeout_ms;
+	cfg->poll_interval_ms = poll_interval_ms;
+	cfg->backoff_min_ms = backoff_min_ms;
+	cfg->backoff_max_ms = backoff_max_ms;
+	cfg->ack_timeout = ack_timeout;
+	cfg->retry_count = retry_count;
+	return 0;
+}
+
+static int __init ccm_init(void)
+{
+	int ret;
+
+	ret = ccm_config_parse(&ccm_cfg);
+	if (ret)
+		return ret;
+	ret = ccm_sysfs_init();
+	if (ret)
+		return ret;
+	ccm_wq = alloc_ordered_workqueue("ccm", WQ_MEM_RECLAIM);
+	if (!ccm_wq) {
+		ret = -ENOMEM;
+		goto err_sysfs;
+	}
+	ret = ccm_clients_init();
+	if (ret)
+		goto err_wq;
+	ret = ccm_rdma_init();
+	if (ret)
+		goto err_clients;
+	ret = ccm_peer_create(&ccm_cfg, &ccm_peer);
+	if (ret)
+		goto err_rdma;
+	return 0;
+
+err_rdma:
+	ccm_rdma_exit();
+err_clients:
+	ccm_clients_exit();
+err_wq:
+	destroy_workqueue(ccm_wq);
+err_sysfs:
+	ccm_sysfs_exit();
+	return ret;
+}
+
+static void __exit ccm_exit(void)
+{
+	ccm_peer_destroy(ccm_peer);
+	ccm_rdma_exit();
+	ccm_clients_exit();
+	destroy_workqueue(ccm_wq);
+	ccm_sysfs_exit();
+}
+
+module_init(ccm_init);
+module_exit(ccm_exit);
+
+MODULE_AUTHOR("The ccm developers");
+MODULE_DESCRIPTION("Cluster connection manager: RDMA read/write handshake with a partner node");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm - one partner: drives the handshake FSM and carries out its actions.
+ *
+ * Events reach the FSM through ccm_peer_event(), always under peer->lock.
+ * An event carries the generation of the connection it came from; one that
+ * does not belong to the current attempt is dropped and counted, so a late
+ * completion or timer of an older connection can never move the FSM.
+ */
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "ccm_internal.h"
+
+struct workqueue_struct *ccm_wq;
+
+/* All partners; for ib_client removal. One today, more later. */
+DEFINE_MUTEX(ccm_peers_lock);
+LIST_HEAD(ccm_peers);
+
+const char * const ccm_stat_names[CCM_STAT_NR] = {
+	[CCM_STAT_TRANSITIONS]		= "transitions",
+	[CCM_STAT_ILLEGAL_EVENTS]	= "illegal_events",
+	[CCM_STAT_STALE_EVENTS]		= "stale_events",
+	[CCM_STAT_HANDSHAKES]		= "handshakes",
+	[CCM_STAT_ERRORS]		= "errors",
+	[CCM_STAT_TIMEOUTS]		= "timeouts",
+	[CCM_STAT_READS_ISSUED]		= "reads_issued",
+	[CCM_STAT_READS_COMPLETED]	= "reads_completed",
+	[CCM_STAT_READS_FAILED]		= "reads_failed",
+	[CCM_STAT_WRITES_ISSUED]	= "writes_issued",
+	[CCM_STAT_WRITES_COMPLETED]	= "writes_completed",
+	[CCM_STAT_WRITES_FAILED]	= "writes_failed",
+	[CCM_STAT_CONNECTS]		= "connects",
+	[CCM_STAT_CONNECT_FAILURES]	= "connect_failures",
+	[CCM_STAT_ACCEPTS]		= "accepts",
+	[CCM_STAT_REJECTS_ADDR]		= "rejects_address",
+	[CCM_STAT_REJECTS_INVALID]	= "rejects_invalid",
+	[CCM_STAT_REJECTS_TIEBREAK]	= "rejects_tiebreak",
+	[CCM_STAT_CONNS_LOST]		= "connections_lost",
+	[CCM_STAT_SENTINEL_INVALID]	= "sentinel_invalid",
+	[CCM_STAT_DESC_INVALID]		= "descriptor_invalid",
+	[CCM_STAT_MBOX_INVALID]		= "mailbox_invalid",
+	[CCM_STAT_MBOX_STALE]		= "mailbox_stale",
+};
+
+/**
+ * __ccm_peer_error() - record the last error of a partner and log it
+ * @peer: the partner
+ * @warn: log at warning level (rate limited); else only for dynamic debug
+ * @fmt: printf format
+ *
+ * Expected failures (the partner is not up yet) are recorded with @warn
+ * false, so that a node waiting for its partner does not flood the log.
+ *
+ * Context: process context, peer->lock held.
+ */
+void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...)
+{
+	va_list args;
+
+	lockdep_assert_held(&peer->lock);
+	va_start(args, fmt);
+	vsnprintf(peer->last_error, sizeof(peer->last_error), fmt, args);
+	va_end(args);
+	if (warn)
+		pr_warn_ratelimited("ccm: %pISc: %s\n", &peer->cfg->peer_addr,
+				    peer->last_error);
+	else
+		pr_debug("ccm: %pISc: %s\n", &peer->cfg->peer_addr,
+			 peer->last_error);
+}
+
+/**
+ * ccm_peer_record_partner() - remember who the partner is, for sysfs
+ * @peer: the partner
+ * @node_id: its node identity
+ * @epoch: its boot epoch
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch)
+{
+	lockdep_assert_held(&peer->lock);
+	if (peer->peer_epoch && peer->peer_epoch != epoch)
+		pr_info("ccm: %pISc: partner restarted (epoch %016llx -> %016llx)\n",
+			&peer->cfg->peer_addr, peer->peer_epoch, epoch);
+	WRITE_ONCE(peer->peer_node_id, node_id);
+	WRITE_ONCE(peer->peer_epoch, epoch);
+}
+
+/*
+ * Does the mailbox need watching in this state? Only where a mailbox
+ * event can change the state: elsewhere the table makes them no-ops, and
+ * because the mailbox is level-triggered nothing is lost by not looking.
+ */
+bool ccm_peer_polls(const struct ccm_peer *peer)
+{
+	return peer->state == CCM_S_WAITING || peer->state == CCM_S_WRITE2 ||
+	       peer->state == CCM_S_WRITE2_DONE;
+}
+
+static void ccm_peer_poll_update(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	if (!peer->stopping && ccm_peer_polls(peer) && ccm_rdma_cur_ready(peer))
+		queue_delayed_work(ccm_wq, &peer->poll,
+				   msecs_to_jiffies(peer->cfg->poll_interval_ms));
+}
+
+/**
+ * ccm_peer_conn_ready() - the current connection can carry RDMA operations
+ * @peer: the partner
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_conn_ready(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	if (!peer->attempt_start_ns || peer->state == CCM_S_WAITING)
+		peer->attempt_start_ns = ktime_get_ns();
+	ccm_peer_poll_update(peer);
+}
+
+static u32 ccm_peer_timeout_ms(struct ccm_peer *peer, enum ccm_timeout tmo)
+{
+	const struct ccm_config *cfg = peer->cfg;
+
+	switch (tmo) {
+	case CCM_TMO_CONNECT:
+		return cfg->connect_timeout_ms;
+	case CCM_TMO_OP:
+		return cfg->op_timeout_ms;
+	case CCM_TMO_WAIT:
+		/* Up to a quarter more, so two waiting nodes drift apart. */
+		return cfg->wait_timeout_ms +
+		       get_random_u32_below(cfg->wait_timeout_ms / 4 + 1);
+	case CCM_TMO_HANDSHAKE:
+		return cfg->handshake_timeout_ms;
+	case CCM_TMO_BACKOFF:
+		return peer->backoff_ms;
+	case CCM_TMO_NONE:
+		break;
+	}
+	return 0;
+}
+
+static void ccm_peer_arm_timer(struct ccm_peer *peer)
+{
+	enum ccm_timeout tmo = ccm_state_timeout(peer->state);
+
+	lockdep_assert_held(&peer->lock);
+	peer->tmo_stamp = peer->stats[CCM_STAT_TRANSITIONS];
+	if (tmo == CCM_TMO_NONE || peer->stopping) {
+		cancel_delayed_work(&peer->timer);
+		return;
+	}
+	mod_delayed_work(ccm_wq, &peer->timer,
+			 msecs_to_jiffies(ccm_peer_timeout_ms(peer, tmo)));
+}
+
+static void ccm_peer_do_actions(struct ccm_peer *peer, unsigned int act,
+				u32 gen)
+{
+	int ret;
+
+	if (act & CCM_ACT_RELEASE)
+		ccm_rdma_release(peer, gen);
+	if (act & (CCM_ACT_READ | CCM_ACT_READ2)) {
+		if (act & CCM_ACT_READ)
+			peer->attempt_start_ns = ktime_get_ns();
+		peer->pending_read = (act & CCM_ACT_READ) ? 1 : 2;
+		ret = ccm_rdma_read(peer);
+		if (ret) {
+			ccm_peer_error(peer, "read: cannot start (%d)", ret);
+			ccm_peer_event(peer, (act & CCM_ACT_READ) ?
+				       CCM_EV_UNREACHABLE : CCM_EV_READ_FAIL,
+				       peer->cur_gen);
+		}
+	}
+	if (act & (CCM_ACT_WRITE_STATE2 | CCM_ACT_WRITE_STATE5 |
+		   CCM_ACT_WRITE_COMPLETE)) {
+		enum ccm_mbox_msg msg = (act & CCM_ACT_WRITE_STATE2) ?
+			CCM_MBOX_STATE2 : (act & CCM_ACT_WRITE_STATE5) ?
+			CCM_MBOX_STATE5 : CCM_MBOX_COMPLETE;
+
+		ret = ccm_rdma_write(peer, msg);
+		if (ret) {
+			ccm_peer_error(peer, "write: cannot post (%d)", ret);
+			ccm_peer_event(peer, CCM_EV_WRITE_FAIL, peer->cur_gen);
+		}
+	}
+	if (act & CCM_ACT_CONNECTED) {
+		u64 now = ktime_get_ns();
+
+		ccm_stat_inc(peer, CCM_STAT_HANDSHAKES);
+		WRITE_ONCE(peer->last_handshake_ns, now - peer->attempt_start_ns);
+		peer->attempt_start_ns = 0;
+		peer->backoff_n = 0;
+		pr_info("ccm: %pISc: connected (node %016llx epoch %016llx, generation %u, handshake %llu us)\n",
+			&peer->cfg->peer_addr, peer->peer_node_id,
+			peer->peer_epoch, peer->cur_gen,
+			div_u64(peer->last_handshake_ns, NSEC_PER_USEC));
+	}
+	if (act & CCM_ACT_BACKOFF) {
+		ccm_stat_inc(peer, CCM_STAT_ERRORS);
+		peer->backoff_ms = ccm_backoff_ms(peer->backoff_n++,
+						  peer->cfg->backoff_min_ms,
+						  peer->cfg->backoff_max_ms,
+						  get_random_u32());
+		peer->attempt_start_ns = 0;
+	}
+}
+
+/* One event through the table; returns true when it asked for a kick. */
+static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
+{
+	struct ccm_fsm_result res;
+	enum ccm_state old = peer->state;
+
+	if (ev != CCM_EV_START && gen != peer->cur_gen) {
+		ccm_stat_inc(peer, CCM_STAT_STALE_EVENTS);
+		pr_debug("ccm: stale %s (generation %u, current %u)\n",
+			 ccm_event_name(ev), gen, peer->cur_gen);
+		return false;
+	}
+	if (ccm_fsm_step(old, ev, &res)) {
+		ccm_stat_inc(peer, CCM_STAT_ILLEGAL_EVENTS);
+		pr_warn_ratelimited("ccm: %pISc: event %s refused in state %s\n",
+				    &peer->cfg->peer_addr, ccm_event_name(ev),
+				    ccm_state_id(old));
+		return false;
+	}
+	if (ev == CCM_EV_TIMEOUT) {
+		ccm_stat_inc(peer, CCM_STAT_TIMEOUTS);
+		if (res.next == CCM_S_ERROR)
+			ccm_peer_error(peer, "timeout in state %s",
+				       ccm_state_id(old));
+	}
+	if (res.next != old) {
+		WRITE_ONCE(peer->state, res.next);
+		ccm_stat_inc(peer, CCM_STAT_TRANSITIONS);
+		pr_debug("ccm: %s -> %s on %s (generation %u)\n",
+			 ccm_state_id(old), ccm_state_id(res.next),
+			 ccm_event_name(ev), gen);
+		ccm_rdma_publish(peer);
+	}
+	ccm_peer_do_actions(peer, res.actions, gen);
+	if (res.next != old) {
+		ccm_peer_arm_timer(peer);
+		ccm_peer_poll_update(peer);
+	}
+	return res.actions & CCM_ACT_KICK;
+}
+
+/**
+ * ccm_peer_event() - feed one event to a partner's FSM
+ * @peer: the partner
+ * @ev: the event
+ * @gen: generation of the connection the event belongs to (ignored for
+ *	 CCM_EV_START); an event of another generation is dropped
+ *
+ * Events raised while an action is being carried out are queued and run
+ * in order once it returns, so actions never nest.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_event(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
+{
+	struct ccm_evq_entry *e;
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->stopping)
+		return;
+	if (peer->evq_len == CCM_EVQ_LEN) {
+		/* Cannot happen: at most two events per action. */
+		ccm_stat_inc(peer, CCM_STAT_ILLEGAL_EVENTS);
+		return;
+	}
+	e = &peer->evq[(peer->evq_head + peer->evq_len++) % CCM_EVQ_LEN];
+	e->ev = ev;
+	e->gen = gen;
+	if (peer->in_fsm)
+		return;
+	peer->in_fsm = true;
+	while (peer->evq_len) {
+		e = &peer->evq[peer->evq_head];
+		ev = e->ev;
+		gen = e->gen;
+		peer->evq_head = (peer->evq_head + 1) % CCM_EVQ_LEN;
+		peer->evq_len--;
+		if (ccm_peer_step(peer, ev, gen))
+			ccm_peer_step(peer, CCM_EV_START, 0);
+	}
+	peer->in_fsm = false;
+}
+
+static void ccm_peer_work(struct work_struct *work)
+{
+	struct ccm_peer *peer = container_of(work, struct ccm_peer, work);
+
+	mutex_lock(&peer->lock);
+	if (!peer->stopping)
+		ccm_rdma_process(peer);
+	mutex_unlock(&peer->lock);
+}
+
+static void ccm_peer_timer(struct work_struct *work)
+{
+	struct ccm_peer *peer = container_of(to_delayed_work(work),
+					     struct ccm_peer, timer);
+
+	mutex_lock(&peer->lock);
+	/* A timer armed for an earlier state may fire after it was left. */
+	if (!peer->stopping &&
+	    peer->tmo_stamp == peer->stats[CCM_STAT_TRANSITIONS])
+		ccm_peer_event(peer, CCM_EV_TIMEOUT, peer->cur_gen);
+	mutex_unlock(&peer->lock);
+}
+
+static void ccm_peer_poll(struct work_struct *work)
+{
+	struct ccm_peer *peer = container_of(to_delayed_work(work),
+					     struct ccm_peer, poll);
+
+	mutex_lock(&peer->lock);
+	if (!peer->stopping && ccm_peer_polls(peer)) {
+		ccm_rdma_poll_mbox(peer);
+		ccm_peer_poll_update(peer);
+	}
+	mutex_unlock(&peer->lock);
+}
+
+/**
+ * ccm_peer_kick() - a device appeared: stop waiting and try now
+ * @peer: the partner
+ *
+ * In the waiting state the timer is fired at once, so a partner that
+ * becomes reachable in early boot is tried without waiting a full period.
+ *
+ * Context: process context; takes peer->lock.
+ */
+void ccm_peer_kick(struct ccm_peer *peer)
+{
+	mutex_lock(&peer->lock);
+	if (!peer->stopping && peer->state == CCM_S_WAITING && !peer->cur)
+		mod_delayed_work(ccm_wq, &peer->timer, 0);
+	mutex_unlock(&peer->lock);
+}
+
+static u64 ccm_peer_default_node_id(const struct ccm_config *cfg)
+{
+	u64 id = cfg->node_id;
+
+	while (!id)
+		id = get_random_u64();
+	return id;
+}
+
+/**
+ * ccm_peer_create() - set up a partner and start the handshake
+ * @cfg: the configuration, which must outlive the partner
+ * @out: the new partner
+ *
+ * Allocates the sentinel page and publishes its header, creates the sysfs
+ * files, starts listening and feeds the first CCM_EV_START.
+ *
+ * Context: process context (module init).
+ * Return: 0 or a negative errno.
+ */
+int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
+{
+	struct ccm_sentinel_info si = {};
+	struct ccm_peer *peer;
+	int ret;
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return -ENOMEM;
+	peer->cfg = cfg;
+	mutex_init(&peer->lock);
+	spin_lock_init(&peer->incoming_lock);
+	INIT_LIST_HEAD(&peer->incoming);
+	INIT_LIST_HEAD(&peer->conns);
+	INIT_WORK(&peer->work, ccm_peer_work);
+	INIT_DELAYED_WORK(&peer->timer, ccm_peer_timer);
+	INIT_DELAYED_WORK(&peer->poll, ccm_peer_poll);
+	peer->state = CCM_S_INITIAL;
+	peer->node_id = ccm_peer_default_node_id(cfg);
+	do {
+		peer->epoch = get_random_u64();
+	} while (!peer->epoch);
+
+	peer->sentinel = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!peer->sentinel) {
+		ret = -ENOMEM;
+		goto err_free_peer;
+	}
+	si.node_id = peer->node_id;
+	si.epoch = peer->epoch;
+	si.mbox_offset = CCM_MBOX_OFFSET;
+	si.state = CCM_S_INITIAL;
+	ccm_wire_sentinel_encode(page_address(peer->sentinel), &si);
+
+	ret = ccm_sysfs_add_peer(peer);
+	if (ret)
+		goto err_free_page;
+
+	mutex_lock(&ccm_peers_lock);
+	list_add_tail(&peer->node, &ccm_peers);
+	mutex_unlock(&ccm_peers_lock);
+
+	pr_info("ccm: partner %pISpc, node %016llx, epoch %016llx\n",
+		&cfg->peer_addr, peer->node_id, peer->epoch);
+	mutex_lock(&peer->lock);
+	ret = ccm_rdma_listen(peer);
+	if (ret)
+		ccm_peer_error(peer, "listen: %d, retrying on every attempt",
+			       ret);
+	ccm_peer_event(peer, CCM_EV_START, 0);
+	mutex_unlock(&peer->lock);
+	*out = peer;
+	return 0;
+
+err_free_page:
+	__free_page(peer->sentinel);
+err_free_peer:
+	kfree(peer);
+	return ret;
+}
+
+/**
+ * ccm_peer_destroy() - stop a partner's handshake and free everything
+ * @peer: the partner
+ *
+ * Works in any state. After peer->stopping is set no handler queues new
+ * work that does anything; the connections are then torn down (each waits
+ * for its own CM and completion handlers), and only then are the works
+ * cancelled for good and the memory freed.
+ *
+ * Context: process context (module exit).
+ */
+void ccm_peer_destroy(struct ccm_peer *peer)
+{
+	mutex_lock(&ccm_peers_lock);
+	list_del(&peer->node);
+	mutex_unlock(&ccm_peers_lock);
+
+	ccm_sysfs_del_peer(peer);
+
+	mutex_lock(&peer->lock);
+	peer->stopping = true;
+	ccm_rdma_stop(peer);
+	mutex_unlock(&peer->lock);
+
+	cancel_delayed_work_sync(&peer->timer);
+	cancel_delayed_work_sync(&peer->poll);
+	cancel_work_sync(&peer->work);
+
+	__free_page(peer->sentinel);
+	kfree(peer);
+}

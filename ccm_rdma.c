@@ -1,0 +1,1342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm - everything that touches verbs and the RDMA CM.
+ *
+ * One struct ccm_conn per RDMA CM id: the listener, connections we make
+ * (active) and connections the partner makes (passive). Handlers run in
+ * the RDMA CM's process context or in softirq (completions); they only
+ * record what happened in the connection, set a bit in conn->pending and
+ * queue peer->work. Every verbs object is created and destroyed by that
+ * work (or by module unload / device removal) under peer->lock, so no
+ * handler ever races with a teardown: a connection is freed only after
+ * its QP is drained and its CM id destroyed, which waits for its handlers.
+ *
+ * Per connection, after the RDMA CM reports ESTABLISHED, each side
+ * registers the sentinel page with a REG_MR work request and SENDs a
+ * descriptor (address, rkey) of it; once the partner's descriptor arrives
+ * the connection is "ready" and the FSM's reads and writes go out on it.
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <rdma/ib_cm.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include "ccm_internal.h"
+
+/* Send queue: REG_MR + descriptor SEND + one READ + three mailbox WRITEs. */
+#define CCM_MAX_SEND_WR		(6 + 1)		/* +1 for ib_drain_sq() */
+#define CCM_MAX_RECV_WR		(1 + 1)		/* +1 for ib_drain_rq() */
+#define CCM_CQ_SIZE		(CCM_MAX_SEND_WR + CCM_MAX_RECV_WR)
+#define CCM_PRIV_MAX		64
+#define CCM_LISTEN_BACKLOG	8
+
+/* The small DMA buffer of a connection. */
+#define CCM_BUF_RECV		0				/* descriptor in */
+#define CCM_BUF_SEND		64				/* descriptor out */
+#define CCM_BUF_WRITE(msg)	(128 + ((msg) - 1) * 64)	/* mailbox out */
+#define CCM_BUF_READ		512				/* sentinel in */
+#define CCM_BUF_SIZE		(CCM_BUF_READ + CCM_SENTINEL_READ_LEN)
+
+static_assert(sizeof(struct ccm_wire_desc) <= 64);
+static_assert(sizeof(struct ccm_wire_mbox) <= 64);
+static_assert(CCM_BUF_WRITE(CCM_MBOX_NR) <= CCM_BUF_READ);
+
+enum ccm_conn_kind {
+	CCM_CONN_LISTEN,
+	CCM_CONN_ACTIVE,
+	CCM_CONN_PASSIVE,
+};
+
+/* Bits of conn->pending. */
+enum {
+	CCM_CEV_ADDR_RESOLVED,
+	CCM_CEV_ROUTE_RESOLVED,
+	CCM_CEV_ESTABLISHED,
+	CCM_CEV_CONNECT_FAILED,
+	CCM_CEV_DISCONNECTED,
+	CCM_CEV_RECV,
+	CCM_CEV_REG,
+	CCM_CEV_SEND,
+	CCM_CEV_READ,
+	CCM_CEV_WRITE,		/* + enum ccm_mbox_msg */
+	CCM_CEV_LISTEN_LOST = CCM_CEV_WRITE + CCM_MBOX_NR,
+};
+
+struct ccm_conn {
+	struct ccm_peer *peer;
+	enum ccm_conn_kind kind;
+	struct rdma_cm_id *cm_id;
+	struct list_head node;		/* peer->conns or peer->incoming */
+	u32 gen;
+
+	/* Written by handlers before they set the bit, read after it. */
+	unsigned long pending;
+	int cm_status;
+	u8 priv[CCM_PRIV_MAX];
+	u8 priv_len;
+	u32 recv_len;
+	enum ib_wc_status recv_status;
+	enum ib_wc_status reg_status;
+	enum ib_wc_status send_status;
+	enum ib_wc_status read_status;
+	enum ib_wc_status write_status[CCM_MBOX_NR];
+
+	/* Everything below: worker only, under peer->lock. */
+	bool established;
+	bool ready;			/* partner's descriptor received */
+	bool used;			/* the FSM has acted on it */
+	bool read_busy;
+	u8 read_nr;			/* 1: first read, 2: second */
+	bool write_busy[CCM_MBOX_NR];
+	struct sockaddr_storage src;	/* passive: the partner's address */
+	struct sockaddr_storage dst;	/* passive: our address */
+	u64 peer_node_id;
+	u64 peer_epoch;
+	u64 remote_addr;
+	u32 remote_rkey;
+	__be32 mbox_last_crc;		/* last bad mailbox content counted */
+
+	struct ib_pd *pd;
+	struct ib_cq *cq;
+	struct ib_qp *qp;
+	struct ib_mr *mr;
+	void *buf;
+	u64 buf_dma;
+	u64 sentinel_dma;
+	bool buf_mapped;
+	bool sentinel_mapped;
+	struct scatterlist sg;
+	struct ib_cqe recv_cqe;
+	struct ib_cqe reg_cqe;
+	struct ib_cqe send_cqe;
+	struct ib_cqe read_cqe;
+	struct ib_cqe write_cqe[CCM_MBOX_NR];
+};
+
+static void ccm_conn_signal(struct ccm_conn *conn, unsigned int bit)
+{
+	smp_mb__before_atomic();
+	set_bit(bit, &conn->pending);
+	queue_work(ccm_wq, &conn->peer->work);
+}
+
+/* ---- completion handlers: softirq, record and defer ---- */
+
+static void ccm_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+
+	conn->recv_status = wc->status;
+	conn->recv_len = wc->byte_len;
+	ccm_conn_signal(conn, CCM_CEV_RECV);
+}
+
+static void ccm_reg_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+
+	conn->reg_status = wc->status;
+	ccm_conn_signal(conn, CCM_CEV_REG);
+}
+
+static void ccm_send_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+
+	conn->send_status = wc->status;
+	ccm_conn_signal(conn, CCM_CEV_SEND);
+}
+
+static void ccm_read_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+
+	conn->read_status = wc->status;
+	ccm_conn_signal(conn, CCM_CEV_READ);
+}
+
+static void ccm_write_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+	unsigned int msg;
+
+	for (msg = CCM_MBOX_STATE2; msg < CCM_MBOX_NR; msg++) {
+		if (wc->wr_cqe == &conn->write_cqe[msg]) {
+			conn->write_status[msg] = wc->status;
+			ccm_conn_signal(conn, CCM_CEV_WRITE + msg);
+			return;
+		}
+	}
+}
+
+static void ccm_qp_event(struct ib_event *ev, void *ctx)
+{
+	struct ccm_conn *conn = ctx;
+
+	pr_debug("ccm: QP event %s\n", ib_event_msg(ev->event));
+	if (ev->event == IB_EVENT_QP_FATAL || ev->event == IB_EVENT_QP_ACCESS_ERR ||
+	    ev->event == IB_EVENT_QP_REQ_ERR)
+		ccm_conn_signal(conn, CCM_CEV_DISCONNECTED);
+}
+
+/* ---- RDMA CM handler: process context, never takes peer->lock ---- */
+
+static void ccm_conn_save_priv(struct ccm_conn *conn, const void *data, u8 len)
+{
+	conn->priv_len = data ? min_t(u8, len, CCM_PRIV_MAX) : 0;
+	if (conn->priv_len)
+		memcpy(conn->priv, data, conn->priv_len);
+}
+
+static struct ccm_conn *ccm_conn_alloc(struct ccm_peer *peer,
+				       enum ccm_conn_kind kind)
+{
+	struct ccm_conn *conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	unsigned int msg;
+
+	if (!conn)
+		return NULL;
+	conn->peer = peer;
+	conn->kind = kind;
+	INIT_LIST_HEAD(&conn->node);
+	conn->recv_cqe.done = ccm_recv_done;
+	conn->reg_cqe.done = ccm_reg_done;
+	conn->send_cqe.done = ccm_send_done;
+	conn->read_cqe.done = ccm_read_done;
+	for (msg = 0; msg < CCM_MBOX_NR; msg++)
+		conn->write_cqe[msg].done = ccm_write_done;
+	return conn;
+}
+
+static int ccm_cm_request(struct ccm_conn *listener, struct rdma_cm_id *id,
+			  struct rdma_cm_event *ev)
+{
+	struct ccm_peer *peer = listener->peer;
+	struct ccm_conn *conn;
+
+	conn = ccm_conn_alloc(peer, CCM_CONN_PASSIVE);
+	if (!conn)
+		return -ENOMEM;		/* the RDMA CM destroys @id */
+	conn->cm_id = id;
+	id->context = conn;
+	ccm_conn_save_priv(conn, ev->param.conn.private_data,
+			   ev->param.conn.private_data_len);
+	memcpy(&conn->src, &id->route.addr.dst_addr, sizeof(conn->src));
+	memcpy(&conn->dst, &id->route.addr.src_addr, sizeof(conn->dst));
+	spin_lock(&peer->incoming_lock);
+	list_add_tail(&conn->node, &peer->incoming);
+	spin_unlock(&peer->incoming_lock);
+	queue_work(ccm_wq, &peer->work);
+	return 0;
+}
+
+static int ccm_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
+{
+	struct ccm_conn *conn = id->context;
+	const void *rej;
+	u8 len = 0;
+
+	pr_debug("ccm: CM event %s (%d)\n", rdma_event_msg(ev->event),
+		 ev->status);
+	switch (ev->event) {
+	case RDMA_CM_EVENT_CONNECT_REQUEST:
+		return ccm_cm_request(conn, id, ev);
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+		ccm_conn_signal(conn, CCM_CEV_ADDR_RESOLVED);
+		break;
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		ccm_conn_signal(conn, CCM_CEV_ROUTE_RESOLVED);
+		break;
+	case RDMA_CM_EVENT_ESTABLISHED:
+		if (conn->kind == CCM_CONN_ACTIVE)
+			ccm_conn_save_priv(conn, ev->param.conn.private_data,
+					   ev->param.conn.private_data_len);
+		ccm_conn_signal(conn, CCM_CEV_ESTABLISHED);
+		break;
+	case RDMA_CM_EVENT_REJECTED:
+		rej = rdma_consumer_reject_data(id, ev, &len);
+		ccm_conn_save_priv(conn, rej, len);
+		fallthrough;
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+		conn->cm_status = ev->status;
+		ccm_conn_signal(conn, CCM_CEV_CONNECT_FAILED);
+		break;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+		ccm_conn_signal(conn, conn->kind == CCM_CONN_LISTEN ?
+				CCM_CEV_LISTEN_LOST : CCM_CEV_DISCONNECTED);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- addresses ---- */
+
+static bool ccm_addr_equal(const struct sockaddr_storage *a,
+			   const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
+	return false;
+}
+
+/* Compare two addresses of one family numerically. */
+static int ccm_addr_cmp(const struct sockaddr_storage *a,
+			const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family == AF_INET)
+		return memcmp(&a4->sin_addr, &b4->sin_addr, sizeof(a4->sin_addr));
+	return memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
+/* ---- connection life cycle (worker, peer->lock) ---- */
+
+/*
+ * Free a connection and everything it holds, whatever state it reached.
+ * Order: disconnect, drain (waits for every completion handler), destroy
+ * the QP, the MR, the mappings, the CQ and the PD, then the CM id, which
+ * waits for a running CM handler; only then the memory.
+ */
+static void ccm_conn_destroy(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ib_device *dev = conn->cm_id ? conn->cm_id->device : NULL;
+
+	lockdep_assert_held(&peer->lock);
+	list_del_init(&conn->node);
+	if (peer->cur == conn) {
+		peer->cur = NULL;
+		peer->pending_read = 0;
+	}
+	if (peer->listener == conn)
+		peer->listener = NULL;
+
+	if (conn->established)
+		rdma_disconnect(conn->cm_id);
+	if (conn->qp) {
+		ib_drain_qp(conn->qp);
+		rdma_destroy_qp(conn->cm_id);
+	}
+	if (conn->mr)
+		ib_dereg_mr(conn->mr);
+	if (conn->sentinel_mapped)
+		ib_dma_unmap_page(dev, conn->sentinel_dma, CCM_SENTINEL_SIZE,
+				  DMA_BIDIRECTIONAL);
+	if (conn->buf_mapped)
+		ib_dma_unmap_single(dev, conn->buf_dma, CCM_BUF_SIZE,
+				    DMA_BIDIRECTIONAL);
+	if (conn->cq)
+		ib_free_cq(conn->cq);
+	if (conn->pd)
+		ib_dealloc_pd(conn->pd);
+	if (conn->cm_id)
+		rdma_destroy_id(conn->cm_id);
+	kfree(conn->buf);
+	kfree(conn);
+}
+
+/*
+ * The connection cannot go on. If the FSM is using it, tell the FSM first
+ * (with the connection's own generation), then free it unless the FSM's
+ * own release already did. The connection must not be touched afterwards.
+ */
+static void ccm_conn_fail(struct ccm_conn *conn, enum ccm_event ev)
+{
+	struct ccm_peer *peer = conn->peer;
+	u32 gen = conn->gen;
+
+	if (conn != peer->cur) {
+		ccm_conn_destroy(conn);
+		return;
+	}
+	ccm_peer_event(peer, ev, gen);
+	ccm_rdma_release(peer, gen);
+}
+
+/**
+ * ccm_rdma_release() - release the connection of one attempt
+ * @peer: the partner
+ * @gen: the generation of the attempt that failed
+ *
+ * Only the current connection, and only if it still belongs to @gen: a
+ * newer connection the partner set up in the meantime is left alone.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_release(struct ccm_peer *peer, u32 gen)
+{
+	lockdep_assert_held(&peer->lock);
+	if (peer->cur && peer->cur->gen == gen)
+		ccm_conn_destroy(peer->cur);
+}
+
+/* PD, CQ, QP, MR, DMA buffers, and the receive for the descriptor. */
+static int ccm_conn_setup(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ib_device *dev = conn->cm_id->device;
+	struct ib_qp_init_attr qa = {};
+	struct ib_recv_wr wr = {};
+	struct ib_sge sge;
+	int ret;
+
+	conn->pd = ib_alloc_pd(dev, 0);
+	if (IS_ERR(conn->pd)) {
+		ret = PTR_ERR(conn->pd);
+		conn->pd = NULL;
+		return ret;
+	}
+	conn->cq = ib_alloc_cq(dev, conn, CCM_CQ_SIZE, 0, IB_POLL_SOFTIRQ);
+	if (IS_ERR(conn->cq)) {
+		ret = PTR_ERR(conn->cq);
+		conn->cq = NULL;
+		return ret;
+	}
+	qa.event_handler = ccm_qp_event;
+	qa.qp_context = conn;
+	qa.send_cq = conn->cq;
+	qa.recv_cq = conn->cq;
+	qa.cap.max_send_wr = CCM_MAX_SEND_WR;
+	qa.cap.max_recv_wr = CCM_MAX_RECV_WR;
+	qa.cap.max_send_sge = 1;
+	qa.cap.max_recv_sge = 1;
+	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
+	qa.qp_type = IB_QPT_RC;
+	ret = rdma_create_qp(conn->cm_id, conn->pd, &qa);
+	if (ret)
+		return ret;
+	conn->qp = conn->cm_id->qp;
+
+	conn->mr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, 1);
+	if (IS_ERR(conn->mr)) {
+		ret = PTR_ERR(conn->mr);
+		conn->mr = NULL;
+		return ret;
+	}
+	conn->buf = kzalloc(CCM_BUF_SIZE, GFP_KERNEL);
+	if (!conn->buf)
+		return -ENOMEM;
+	conn->buf_dma = ib_dma_map_single(dev, conn->buf, CCM_BUF_SIZE,
+					  DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(dev, conn->buf_dma))
+		return -ENOMEM;
+	conn->buf_mapped = true;
+	conn->sentinel_dma = ib_dma_map_page(dev, peer->sentinel, 0,
+					     CCM_SENTINEL_SIZE,
+					     DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(dev, conn->sentinel_dma))
+		return -ENOMEM;
+	conn->sentinel_mapped = true;
+
+	sge.addr = conn->buf_dma + CCM_BUF_RECV;
+	sge.length = sizeof(struct ccm_wire_desc);
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.wr_cqe = &conn->recv_cqe;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	return ib_post_recv(conn->qp, &wr, NULL);
+}
+
+static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
+			   struct ccm_wire_cm *priv, u8 type)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ccm_cm_info info = {
+		.type = type,
+		.node_id = peer->node_id,
+		.epoch = peer->epoch,
+		.gen = conn->gen,
+		.max_gen = peer->max_gen,
+	};
+
+	ccm_wire_cm_encode(priv, &info);
+	memset(p, 0, sizeof(*p));
+	p->private_data = priv;
+	p->private_data_len = sizeof(*priv);
+	p->responder_resources = 1;	/* the partner's one READ at a time */
+	p->initiator_depth = 1;		/* our one READ at a time */
+	p->retry_count = peer->cfg->retry_count;
+	p->rnr_retry_count = 7;
+}
+
+static void ccm_conn_reject(struct ccm_conn *conn, u32 reason)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ccm_cm_info info = {
+		.type = CCM_CM_REJ,
+		.node_id = peer->node_id,
+		.epoch = peer->epoch,
+		.gen = conn->gen,
+		.max_gen = peer->max_gen,
+		.reason = reason,
+	};
+	struct ccm_wire_cm rej;
+
+	ccm_wire_cm_encode(&rej, &info);
+	rdma_lock_handler(conn->cm_id);
+	rdma_reject(conn->cm_id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
+	rdma_unlock_handler(conn->cm_id);
+	ccm_conn_destroy(conn);
+}
+
+/*
+ * Does a valid request from the partner win over our current connection?
+ * Connections are ordered by (generation, initiated by the lower address):
+ * both sides apply the same order, so of two crossing connects exactly one
+ * survives. A partner that restarted (new epoch) always wins: its old
+ * connection is gone.
+ */
+static bool ccm_conn_supersedes(struct ccm_conn *in, struct ccm_conn *cur)
+{
+	bool we_lower = ccm_addr_cmp(&in->dst, &in->src) < 0;
+	u64 in_key, cur_key;
+
+	if (cur->peer_epoch && cur->peer_epoch != in->peer_epoch)
+		return true;
+	in_key = (u64)in->gen << 1 | !we_lower;
+	cur_key = (u64)cur->gen << 1 |
+		  (cur->kind == CCM_CONN_ACTIVE ? we_lower : !we_lower);
+	return in_key > cur_key;
+}
+
+/* Make @conn the FSM's connection; the one it replaces is released. */
+static void ccm_conn_make_current(struct ccm_peer *peer, struct ccm_conn *conn)
+{
+	struct ccm_conn *old = peer->cur;
+	u8 pending_read = peer->pending_read;
+
+	if (old && old->used) {
+		/* The FSM was working on it: that attempt is over. */
+		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		ccm_peer_event(peer, CCM_EV_CONN_LOST, old->gen);
+		pending_read = 0;
+	}
+	if (old && peer->cur == old)
+		ccm_conn_destroy(old);
+	peer->cur = conn;
+	peer->cur_gen = conn->gen;
+	/* A first read not yet posted moves to the new connection. */
+	peer->pending_read = pending_read == 1 ? 1 : 0;
+	ccm_rdma_publish(peer);
+}
+
+static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
+{
+	struct rdma_conn_param param;
+	struct ccm_wire_cm rep;
+	struct ccm_cm_info req;
+	enum ccm_wire_status st;
+	int ret;
+
+	if (!ccm_addr_equal(&conn->src, &peer->cfg->peer_addr)) {
+		ccm_stat_inc(peer, CCM_STAT_REJECTS_ADDR);
+		ccm_peer_error(peer, "rejected a connection from %pISc: not the partner",
+			       &conn->src);
+		ccm_conn_reject(conn, CCM_REJ_INVALID);
+		return;
+	}
+	st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &req);
+	if (!st && req.type != CCM_CM_REQ)
+		st = CCM_WIRE_FIELD;
+	if (st) {
+		ccm_stat_inc(peer, CCM_STAT_REJECTS_INVALID);
+		ccm_peer_error(peer, "rejected a connection request: private data %s (%u bytes)",
+			       ccm_wire_status_str(st), conn->priv_len);
+		ccm_conn_reject(conn, CCM_REJ_INVALID);
+		return;
+	}
+	peer->max_gen = max3(peer->max_gen, req.gen, req.max_gen);
+	conn->gen = req.gen;
+	conn->peer_node_id = req.node_id;
+	conn->peer_epoch = req.epoch;
+
+	if (peer->cur && !ccm_conn_supersedes(conn, peer->cur)) {
+		ccm_stat_inc(peer, CCM_STAT_REJECTS_TIEBREAK);
+		pr_debug("ccm: refused generation %u, keeping %u\n", conn->gen,
+			 peer->cur->gen);
+		ccm_conn_reject(conn, CCM_REJ_TIEBREAK);
+		return;
+	}
+
+	ret = ccm_conn_setup(conn);
+	if (!ret)
+		ret = rdma_set_ack_timeout(conn->cm_id, peer->cfg->ack_timeout);
+	if (ret) {
+		ccm_peer_error(peer, "accept: cannot set up the connection (%d)",
+			       ret);
+		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
+		return;
+	}
+	ccm_conn_param(conn, &param, &rep, CCM_CM_REP);
+	rdma_lock_handler(conn->cm_id);
+	ret = rdma_accept(conn->cm_id, &param);
+	rdma_unlock_handler(conn->cm_id);
+	if (ret) {
+		ccm_peer_error(peer, "accept: %d", ret);
+		ccm_conn_destroy(conn);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_ACCEPTS);
+	list_add_tail(&conn->node, &peer->conns);
+	ccm_conn_make_current(peer, conn);
+}
+
+/* Start a connection to the partner; it becomes the current one. */
+static int ccm_conn_start(struct ccm_peer *peer)
+{
+	const struct ccm_config *cfg = peer->cfg;
+	struct sockaddr_storage src;
+	struct ccm_conn *conn;
+	int ret;
+
+	conn = ccm_conn_alloc(peer, CCM_CONN_ACTIVE);
+	if (!conn)
+		return -ENOMEM;
+	conn->cm_id = rdma_create_id(&init_net, ccm_cm_handler, conn,
+				     RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(conn->cm_id)) {
+		ret = PTR_ERR(conn->cm_id);
+		kfree(conn);
+		return ret;
+	}
+	if (++peer->max_gen == 0)
+		peer->max_gen = 1;
+	conn->gen = peer->max_gen;
+	list_add_tail(&conn->node, &peer->conns);
+	ccm_conn_make_current(peer, conn);
+	ccm_stat_inc(peer, CCM_STAT_CONNECTS);
+
+	src = cfg->local_addr;
+	if (src.ss_family == AF_INET)
+		((struct sockaddr_in *)&src)->sin_port = 0;
+	else if (src.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&src)->sin6_port = 0;
+	ret = rdma_resolve_addr(conn->cm_id,
+				src.ss_family ? (struct sockaddr *)&src : NULL,
+				(struct sockaddr *)&cfg->peer_addr,
+				max(cfg->connect_timeout_ms / 2, 10U));
+	if (ret)
+		ccm_conn_destroy(conn);
+	return ret;
+}
+
+static void ccm_conn_connect(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct rdma_conn_param param;
+	struct ccm_wire_cm req;
+	int ret;
+
+	ret = ccm_conn_setup(conn);
+	if (!ret)
+		ret = rdma_set_ack_timeout(conn->cm_id, peer->cfg->ack_timeout);
+	if (!ret) {
+		ccm_conn_param(conn, &param, &req, CCM_CM_REQ);
+		ret = rdma_connect(conn->cm_id, &param);
+	}
+	if (ret) {
+		ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
+		ccm_peer_error(peer, "connect: %d", ret);
+		ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
+	}
+}
+
+/* Register the sentinel on this connection's PD and tell the partner. */
+static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ib_device *dev = conn->cm_id->device;
+	struct ccm_desc_info d = {};
+	struct ib_reg_wr reg = {};
+	struct ib_send_wr send = {};
+	struct ib_sge sge;
+	int n;
+
+	sg_init_table(&conn->sg, 1);
+	sg_set_page(&conn->sg, peer->sentinel, CCM_SENTINEL_SIZE, 0);
+	sg_dma_address(&conn->sg) = conn->sentinel_dma;
+	sg_dma_len(&conn->sg) = CCM_SENTINEL_SIZE;
+	n = ib_map_mr_sg(conn->mr, &conn->sg, 1, NULL, PAGE_SIZE);
+	if (n != 1)
+		return n < 0 ? n : -EINVAL;
+	ib_update_fast_reg_key(conn->mr, ib_inc_rkey(conn->mr->rkey));
+
+	d.node_id = peer->node_id;
+	d.epoch = peer->epoch;
+	d.addr = conn->mr->iova;
+	d.rkey = conn->mr->rkey;
+	d.len = conn->mr->length;
+	d.gen = conn->gen;
+	ccm_wire_desc_encode(conn->buf + CCM_BUF_SEND, &d);
+	ib_dma_sync_single_for_device(dev, conn->buf_dma + CCM_BUF_SEND,
+				      sizeof(struct ccm_wire_desc),
+				      DMA_BIDIRECTIONAL);
+	ib_dma_sync_single_for_device(dev, conn->sentinel_dma,
+				      CCM_SENTINEL_READ_LEN, DMA_BIDIRECTIONAL);
+
+	reg.wr.opcode = IB_WR_REG_MR;
+	reg.wr.wr_cqe = &conn->reg_cqe;
+	reg.wr.send_flags = IB_SEND_SIGNALED;
+	reg.wr.next = &send;
+	reg.mr = conn->mr;
+	reg.key = conn->mr->rkey;
+	/* The partner may read the page and write its mailbox; nothing else. */
+	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
+		     IB_ACCESS_REMOTE_WRITE;
+
+	sge.addr = conn->buf_dma + CCM_BUF_SEND;
+	sge.length = sizeof(struct ccm_wire_desc);
+	sge.lkey = conn->pd->local_dma_lkey;
+	send.opcode = IB_WR_SEND;
+	send.wr_cqe = &conn->send_cqe;
+	send.send_flags = IB_SEND_SIGNALED;
+	send.sg_list = &sge;
+	send.num_sge = 1;
+	return ib_post_send(conn->qp, &reg.wr, NULL);
+}
+
+static void ccm_conn_established(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	enum ccm_wire_status st;
+	struct ccm_cm_info rep;
+	int ret;
+
+	if (conn->kind == CCM_CONN_ACTIVE) {
+		st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &rep);
+		if (!st && (rep.type != CCM_CM_REP || rep.gen != conn->gen))
+			st = CCM_WIRE_FIELD;
+		if (st) {
+			ccm_stat_inc(peer, CCM_STAT_REJECTS_INVALID);
+			ccm_peer_error(peer, "connect: partner's private data %s",
+				       ccm_wire_status_str(st));
+			conn->established = true;
+			ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+			return;
+		}
+		peer->max_gen = max(peer->max_gen, rep.max_gen);
+		conn->peer_node_id = rep.node_id;
+		conn->peer_epoch = rep.epoch;
+	}
+	conn->established = true;
+	ret = ccm_conn_publish_sentinel(conn);
+	if (ret) {
+		ccm_peer_error(peer, "cannot publish the sentinel (%d)", ret);
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	}
+}
+
+static void ccm_conn_connect_failed(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ccm_cm_info rej;
+
+	if (conn->established) {
+		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		ccm_peer_error(peer, "connection error (%d)", conn->cm_status);
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
+	if (conn->priv_len &&
+	    ccm_wire_cm_decode(conn->priv, conn->priv_len, &rej) == CCM_WIRE_OK &&
+	    rej.type == CCM_CM_REJ) {
+		peer->max_gen = max(peer->max_gen, rej.max_gen);
+		ccm_peer_note(peer, "connect: refused by the partner (reason %u)",
+			      rej.reason);
+	} else {
+		ccm_peer_note(peer, "connect: partner unreachable (status %d)",
+			      conn->cm_status);
+	}
+	ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
+}
+
+static void ccm_conn_recv(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ccm_desc_info d;
+	enum ccm_wire_status st;
+	u32 gen = conn->gen;
+
+	if (conn->recv_status != IB_WC_SUCCESS) {
+		ccm_peer_error(peer, "descriptor receive: %s",
+			       ib_wc_status_msg(conn->recv_status));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	ib_dma_sync_single_for_cpu(conn->cm_id->device,
+				   conn->buf_dma + CCM_BUF_RECV,
+				   sizeof(struct ccm_wire_desc),
+				   DMA_BIDIRECTIONAL);
+	st = ccm_wire_desc_decode(conn->buf + CCM_BUF_RECV, conn->recv_len, &d);
+	if (!st)
+		st = ccm_wire_desc_check(&d, conn->peer_node_id,
+					 conn->peer_epoch, conn->gen);
+	if (st) {
+		ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
+		ccm_peer_error(peer, "partner's sentinel descriptor: %s",
+			       ccm_wire_status_str(st));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	conn->remote_addr = d.addr;
+	conn->remote_rkey = d.rkey;
+	conn->ready = true;
+	if (conn != peer->cur)
+		return;
+	ccm_peer_record_partner(peer, conn->peer_node_id, conn->peer_epoch);
+	ccm_peer_conn_ready(peer);
+	if (ccm_rdma_read(peer))
+		ccm_peer_event(peer, CCM_EV_READ_FAIL, gen);
+}
+
+static void ccm_conn_read_done(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	const u8 *rbuf = conn->buf + CCM_BUF_READ;
+	struct ccm_sentinel_info si;
+	struct ccm_mbox_info m;
+	enum ccm_wire_status st;
+
+	conn->read_busy = false;
+	if (conn->read_status != IB_WC_SUCCESS) {
+		ccm_stat_inc(peer, CCM_STAT_READS_FAILED);
+		ccm_peer_error(peer, "read %u: %s", conn->read_nr,
+			       ib_wc_status_msg(conn->read_status));
+		ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_READS_COMPLETED);
+	ib_dma_sync_single_for_cpu(conn->cm_id->device,
+				   conn->buf_dma + CCM_BUF_READ,
+				   CCM_SENTINEL_READ_LEN, DMA_BIDIRECTIONAL);
+	st = ccm_wire_sentinel_decode(rbuf, CCM_SENTINEL_READ_LEN, &si);
+	if (!st)
+		st = ccm_wire_sentinel_check(&si, conn->peer_node_id,
+					     conn->peer_epoch);
+	if (st) {
+		ccm_stat_inc(peer, CCM_STAT_SENTINEL_INVALID);
+		ccm_peer_error(peer, "read %u: partner's sentinel: %s",
+			       conn->read_nr, ccm_wire_status_str(st));
+		ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+		return;
+	}
+	if (conn->read_nr == 2) {
+		/* Our "state 2" must be in the partner's mailbox by now. */
+		st = ccm_wire_mbox_decode(rbuf + CCM_MBOX_OFFSET,
+					  sizeof(struct ccm_wire_mbox), &m);
+		if (!st)
+			st = ccm_wire_mbox_check(&m, peer->epoch,
+						 conn->peer_epoch, conn->gen);
+		if (!st && m.msg != CCM_MBOX_STATE2)
+			st = CCM_WIRE_FIELD;
+		if (st) {
+			ccm_stat_inc(peer, CCM_STAT_SENTINEL_INVALID);
+			ccm_peer_error(peer, "read 2: our write is not in the partner's mailbox: %s",
+				       ccm_wire_status_str(st));
+			ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+			return;
+		}
+	}
+	ccm_peer_event(peer, CCM_EV_READ_OK, conn->gen);
+}
+
+static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
+{
+	struct ccm_peer *peer = conn->peer;
+
+	conn->write_busy[msg] = false;
+	if (conn->write_status[msg] != IB_WC_SUCCESS) {
+		ccm_stat_inc(peer, CCM_STAT_WRITES_FAILED);
+		ccm_peer_error(peer, "mailbox write %u: %s", msg,
+			       ib_wc_status_msg(conn->write_status[msg]));
+		ccm_peer_event(peer, CCM_EV_WRITE_FAIL, conn->gen);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_WRITES_COMPLETED);
+	ccm_peer_event(peer, CCM_EV_WRITE_OK, conn->gen);
+}
+
+static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
+{
+	struct ccm_peer *peer = conn->peer;
+	int ret;
+
+	switch (bit) {
+	case CCM_CEV_ADDR_RESOLVED:
+		ret = rdma_resolve_route(conn->cm_id,
+					 max(peer->cfg->connect_timeout_ms / 2, 10U));
+		if (ret) {
+			ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
+			ccm_peer_note(peer, "connect: resolve route: %d", ret);
+			ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
+		}
+		break;
+	case CCM_CEV_ROUTE_RESOLVED:
+		ccm_conn_connect(conn);
+		break;
+	case CCM_CEV_ESTABLISHED:
+		ccm_conn_established(conn);
+		break;
+	case CCM_CEV_CONNECT_FAILED:
+		ccm_conn_connect_failed(conn);
+		break;
+	case CCM_CEV_DISCONNECTED:
+		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		ccm_peer_note(peer, "connection %u lost", conn->gen);
+		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
+				    CCM_EV_UNREACHABLE);
+		break;
+	case CCM_CEV_RECV:
+		ccm_conn_recv(conn);
+		break;
+	case CCM_CEV_REG:
+	case CCM_CEV_SEND:
+		if (conn->reg_status == IB_WC_SUCCESS &&
+		    conn->send_status == IB_WC_SUCCESS)
+			break;
+		ccm_peer_error(peer, "publishing the sentinel: %s",
+			       ib_wc_status_msg(bit == CCM_CEV_REG ?
+						conn->reg_status :
+						conn->send_status));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		break;
+	case CCM_CEV_READ:
+		if (conn == peer->cur)
+			ccm_conn_read_done(conn);
+		break;
+	default:
+		if (bit > CCM_CEV_WRITE && bit < CCM_CEV_WRITE + CCM_MBOX_NR &&
+		    conn == peer->cur)
+			ccm_conn_write_done(conn, bit - CCM_CEV_WRITE);
+		break;
+	}
+}
+
+/* The next connection with something pending, and what; NULL if none. */
+static struct ccm_conn *ccm_next_pending(struct ccm_peer *peer,
+					 unsigned int *bit)
+{
+	struct ccm_conn *conn;
+	unsigned long bits;
+
+	list_for_each_entry(conn, &peer->conns, node) {
+		bits = READ_ONCE(conn->pending);
+		if (!bits)
+			continue;
+		*bit = __ffs(bits);
+		if (test_and_clear_bit(*bit, &conn->pending)) {
+			smp_mb__after_atomic();
+			return conn;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * ccm_rdma_process() - handle everything the handlers recorded
+ * @peer: the partner
+ *
+ * New connection requests first, then one connection event at a time:
+ * handling one may free any connection, so the scan starts over each time.
+ *
+ * Context: process context (peer->work), peer->lock held.
+ */
+void ccm_rdma_process(struct ccm_peer *peer)
+{
+	struct ccm_conn *conn;
+	unsigned int bit;
+
+	lockdep_assert_held(&peer->lock);
+	for (;;) {
+		spin_lock(&peer->incoming_lock);
+		conn = list_first_entry_or_null(&peer->incoming,
+						struct ccm_conn, node);
+		if (conn)
+			list_del_init(&conn->node);
+		spin_unlock(&peer->incoming_lock);
+		if (!conn)
+			break;
+		ccm_conn_request(peer, conn);
+	}
+	if (peer->listener &&
+	    test_and_clear_bit(CCM_CEV_LISTEN_LOST, &peer->listener->pending)) {
+		ccm_peer_note(peer, "listener lost its device; listening again on the next attempt");
+		ccm_conn_destroy(peer->listener);
+	}
+	while ((conn = ccm_next_pending(peer, &bit)))
+		ccm_conn_handle(conn, bit);
+}
+
+static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct ib_rdma_wr wr = {};
+	struct ib_sge sge;
+	int ret;
+
+	if (conn->read_busy)
+		return -EBUSY;
+	sge.addr = conn->buf_dma + CCM_BUF_READ;
+	sge.length = CCM_SENTINEL_READ_LEN;
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.wr.opcode = IB_WR_RDMA_READ;
+	wr.wr.wr_cqe = &conn->read_cqe;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = conn->remote_addr;
+	wr.rkey = conn->remote_rkey;
+	ret = ib_post_send(conn->qp, &wr.wr, NULL);
+	if (ret)
+		return ret;
+	conn->read_busy = true;
+	conn->read_nr = nr;
+	conn->used = true;
+	ccm_stat_inc(peer, CCM_STAT_READS_ISSUED);
+	return 0;
+}
+
+/**
+ * ccm_rdma_read() - carry out a pending read of the partner's sentinel
+ * @peer: the partner
+ *
+ * For the first read of an attempt without a connection, starts one (and
+ * the listener, if it is missing); the read is posted as soon as the
+ * connection is ready. Does nothing when no read is pending.
+ *
+ * Context: process context, peer->lock held.
+ * Return: 0 when the read is posted or will be, else a negative errno.
+ */
+int ccm_rdma_read(struct ccm_peer *peer)
+{
+	struct ccm_conn *conn = peer->cur;
+	u8 nr = peer->pending_read;
+	int ret;
+
+	lockdep_assert_held(&peer->lock);
+	if (!nr)
+		return 0;
+	if (!peer->listener) {
+		ret = ccm_rdma_listen(peer);
+		if (ret)
+			ccm_peer_note(peer, "listen: %d", ret);
+	}
+	if (!conn) {
+		if (nr != 1)
+			return -ENOTCONN;
+		return ccm_conn_start(peer);
+	}
+	if (!conn->ready)
+		return 0;
+	peer->pending_read = 0;
+	return ccm_conn_post_read(conn, nr);
+}
+
+/**
+ * ccm_rdma_write() - write a message into the partner's mailbox
+ * @peer: the partner
+ * @msg: the message
+ *
+ * Context: process context, peer->lock held.
+ * Return: 0 when posted, else a negative errno.
+ */
+int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
+{
+	struct ccm_conn *conn = peer->cur;
+	struct ccm_mbox_info m = {};
+	struct ib_rdma_wr wr = {};
+	struct ib_sge sge;
+	int ret;
+
+	lockdep_assert_held(&peer->lock);
+	if (!conn || !conn->ready)
+		return -ENOTCONN;
+	if (conn->write_busy[msg])
+		return -EBUSY;
+	m.msg = msg;
+	m.writer_epoch = peer->epoch;
+	m.reader_epoch = conn->peer_epoch;
+	m.gen = conn->gen;
+	m.seq = ++peer->mbox_seq;
+	ccm_wire_mbox_encode(conn->buf + CCM_BUF_WRITE(msg), &m);
+	ib_dma_sync_single_for_device(conn->cm_id->device,
+				      conn->buf_dma + CCM_BUF_WRITE(msg),
+				      sizeof(struct ccm_wire_mbox),
+				      DMA_BIDIRECTIONAL);
+	sge.addr = conn->buf_dma + CCM_BUF_WRITE(msg);
+	sge.length = sizeof(struct ccm_wire_mbox);
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	wr.wr.wr_cqe = &conn->write_cqe[msg];
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
+	wr.rkey = conn->remote_rkey;
+	ret = ib_post_send(conn->qp, &wr.wr, NULL);
+	if (ret)
+		return ret;
+	conn->write_busy[msg] = true;
+	conn->used = true;
+	ccm_stat_inc(peer, CCM_STAT_WRITES_ISSUED);
+	return 0;
+}
+
+/**
+ * ccm_rdma_poll_mbox() - look at our mailbox and feed what it says
+ * @peer: the partner
+ *
+ * Level-triggered: the current valid message of the current connection is
+ * fed on every poll. A message of another epoch or generation (a leftover
+ * of an earlier attempt, or a newer attempt's) is ignored and counted once.
+ *
+ * Context: process context (peer->poll), peer->lock held.
+ */
+void ccm_rdma_poll_mbox(struct ccm_peer *peer)
+{
+	struct ccm_conn *conn = peer->cur;
+	struct ccm_wire_mbox snap;
+	enum ccm_wire_status st;
+	struct ccm_mbox_info m;
+	enum ccm_event ev;
+
+	lockdep_assert_held(&peer->lock);
+	if (!conn || !conn->ready)
+		return;
+	ib_dma_sync_single_for_cpu(conn->cm_id->device,
+				   conn->sentinel_dma + CCM_MBOX_OFFSET,
+				   sizeof(snap), DMA_BIDIRECTIONAL);
+	memcpy(&snap, page_address(peer->sentinel) + CCM_MBOX_OFFSET,
+	       sizeof(snap));
+	st = ccm_wire_mbox_decode(&snap, sizeof(snap), &m);
+	if (st == CCM_WIRE_EMPTY)
+		return;
+	if (!st)
+		st = ccm_wire_mbox_check(&m, conn->peer_epoch, peer->epoch,
+					 conn->gen);
+	if (st) {
+		if (snap.crc != conn->mbox_last_crc) {
+			conn->mbox_last_crc = snap.crc;
+			ccm_stat_inc(peer, st == CCM_WIRE_EPOCH ||
+				     st == CCM_WIRE_GEN ?
+				     CCM_STAT_MBOX_STALE : CCM_STAT_MBOX_INVALID);
+			pr_debug("ccm: mailbox ignored: %s\n",
+				 ccm_wire_status_str(st));
+		}
+		return;
+	}
+	if (m.msg == CCM_MBOX_STATE5)
+		ev = CCM_EV_PEER_STATE5;
+	else if (m.msg == CCM_MBOX_COMPLETE)
+		ev = CCM_EV_PEER_COMPLETE;
+	else
+		return;
+	conn->used = true;
+	ccm_peer_event(peer, ev, conn->gen);
+}
+
+/**
+ * ccm_rdma_cur_ready() - can the current connection carry operations?
+ * @peer: the partner
+ *
+ * Context: process context, peer->lock held.
+ * Return: true when there is a current connection and it is ready.
+ */
+bool ccm_rdma_cur_ready(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	return peer->cur && peer->cur->ready;
+}
+
+/**
+ * ccm_rdma_publish() - show our state in the sentinel header
+ * @peer: the partner
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_publish(struct ccm_peer *peer)
+{
+	struct ccm_conn *conn;
+
+	lockdep_assert_held(&peer->lock);
+	ccm_wire_sentinel_set_state(page_address(peer->sentinel), peer->state,
+				    peer->cur_gen);
+	list_for_each_entry(conn, &peer->conns, node)
+		if (conn->sentinel_mapped)
+			ib_dma_sync_single_for_device(conn->cm_id->device,
+				conn->sentinel_dma,
+				sizeof(struct ccm_wire_sentinel),
+				DMA_BIDIRECTIONAL);
+}
+
+/**
+ * ccm_rdma_listen() - listen for the partner's connections
+ * @peer: the partner
+ *
+ * On local_addr when it is set, else on every address of the partner's
+ * family (devices that appear later included).
+ *
+ * Context: process context, peer->lock held.
+ * Return: 0 or a negative errno; the caller retries later.
+ */
+int ccm_rdma_listen(struct ccm_peer *peer)
+{
+	const struct ccm_config *cfg = peer->cfg;
+	struct sockaddr_storage addr = {};
+	struct ccm_conn *conn;
+	int ret;
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->listener)
+		return 0;
+	if (cfg->local_addr.ss_family) {
+		addr = cfg->local_addr;
+	} else if (cfg->peer_addr.ss_family == AF_INET) {
+		((struct sockaddr_in *)&addr)->sin_family = AF_INET;
+		((struct sockaddr_in *)&addr)->sin_port = htons(cfg->port);
+	} else {
+		((struct sockaddr_in6 *)&addr)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&addr)->sin6_port = htons(cfg->port);
+	}
+	conn = ccm_conn_alloc(peer, CCM_CONN_LISTEN);
+	if (!conn)
+		return -ENOMEM;
+	conn->cm_id = rdma_create_id(&init_net, ccm_cm_handler, conn,
+				     RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(conn->cm_id)) {
+		ret = PTR_ERR(conn->cm_id);
+		kfree(conn);
+		return ret;
+	}
+	peer->listener = conn;
+	ret = rdma_bind_addr(conn->cm_id, (struct sockaddr *)&addr);
+	if (!ret)
+		ret = rdma_listen(conn->cm_id, CCM_LISTEN_BACKLOG);
+	if (ret)
+		ccm_conn_destroy(conn);
+	return ret;
+}
+
+/**
+ * ccm_rdma_stop() - tear down every connection and the listener
+ * @peer: the partner, with peer->stopping set
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_stop(struct ccm_peer *peer)
+{
+	struct ccm_conn *conn;
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->listener)
+		ccm_conn_destroy(peer->listener);
+	/* No handler adds to incoming once the listener is gone. */
+	while ((conn = list_first_entry_or_null(&peer->incoming,
+						struct ccm_conn, node)))
+		ccm_conn_destroy(conn);
+	while ((conn = list_first_entry_or_null(&peer->conns,
+						struct ccm_conn, node)))
+		ccm_conn_destroy(conn);
+}
+
+static void ccm_rdma_device_gone(struct ccm_peer *peer, struct ib_device *dev)
+{
+	struct ccm_conn *conn, *tmp;
+	LIST_HEAD(gone);
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->listener && peer->listener->cm_id->device == dev)
+		ccm_conn_destroy(peer->listener);
+	spin_lock(&peer->incoming_lock);
+	list_for_each_entry_safe(conn, tmp, &peer->incoming, node)
+		if (conn->cm_id->device == dev)
+			list_move(&conn->node, &gone);
+	spin_unlock(&peer->incoming_lock);
+	list_for_each_entry_safe(conn, tmp, &gone, node)
+		ccm_conn_destroy(conn);
+restart:
+	list_for_each_entry(conn, &peer->conns, node) {
+		if (conn->cm_id->device != dev)
+			continue;
+		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		ccm_peer_error(peer, "RDMA device %s removed",
+			       dev_name(&dev->dev));
+		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
+				    CCM_EV_UNREACHABLE);
+		goto restart;
+	}
+}
+
+static int ccm_ib_add(struct ib_device *dev)
+{
+	struct ccm_peer *peer;
+
+	pr_debug("ccm: RDMA device %s added\n", dev_name(&dev->dev));
+	mutex_lock(&ccm_peers_lock);
+	list_for_each_entry(peer, &ccm_peers, node)
+		ccm_peer_kick(peer);
+	mutex_unlock(&ccm_peers_lock);
+	return 0;
+}
+
+/* Everything on @dev is gone when this returns, as ib_core requires. */
+static void ccm_ib_remove(struct ib_device *dev, void *client_data)
+{
+	struct ccm_peer *peer;
+
+	mutex_lock(&ccm_peers_lock);
+	list_for_each_entry(peer, &ccm_peers, node) {
+		mutex_lock(&peer->lock);
+		if (!peer->stopping)
+			ccm_rdma_device_gone(peer, dev);
+		mutex_unlock(&peer->lock);
+	}
+	mutex_unlock(&ccm_peers_lock);
+}
+
+static struct ib_client ccm_ib_client = {
+	.name = "ccm",
+	.add = ccm_ib_add,
+	.remove = ccm_ib_remove,
+};
+
+/**
+ * ccm_rdma_init() - register with ib_core
+ *
+ * Context: process context (module init).
+ * Return: 0 or a negative errno.
+ */
+int ccm_rdma_init(void)
+{
+	return ib_register_client(&ccm_ib_client);
+}
+
+/**
+ * ccm_rdma_exit() - unregister from ib_core
+ *
+ * Context: process context (module exit), after every partner is gone.
+ */
+void ccm_rdma_exit(void)
+{
+	ib_unregister_client(&ccm_ib_client);
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm - /sys/kernel/ccm: the connection's state, identities and counters.
+ *
+ * Documented in Documentation/ABI/testing/sysfs-kernel-ccm. The files show
+ * the one configured partner; they are created after the partner and
+ * removed before it is freed (sysfs removal waits for running readers).
+ */
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "ccm_internal.h"
+
+static struct kobject *ccm_kobj;
+static struct ccm_peer *ccm_sysfs_peer;	/* set while the files exist */
+
+#define CCM_PEER_ATTR_RO(_name)						\
+	static struct kobj_attribute ccm_attr_##_name = __ATTR_RO(_name)
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  ccm_state_name(READ_ONCE(ccm_sysfs_peer->state)));
+}
+CCM_PEER_ATTR_RO(state);
+
+static ssize_t peer_addr_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%pISc\n", &ccm_sysfs_peer->cfg->peer_addr);
+}
+CCM_PEER_ATTR_RO(peer_addr);
+
+static ssize_t local_addr_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	const struct ccm_config *cfg = ccm_sysfs_peer->cfg;
+
+	if (!cfg->local_addr.ss_family)
+		return sysfs_emit(buf, "any\n");
+	return sysfs_emit(buf, "%pISc\n", &cfg->local_addr);
+}
+CCM_PEER_ATTR_RO(local_addr);
+
+static ssize_t port_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", ccm_sysfs_peer->cfg->port);
+}
+CCM_PEER_ATTR_RO(port);
+
+static ssize_t node_id_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%016llx\n", ccm_sysfs_peer->node_id);
+}
+CCM_PEER_ATTR_RO(node_id);
+
+static ssize_t local_epoch_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%016llx\n", ccm_sysfs_peer->epoch);
+}
+CCM_PEER_ATTR_RO(local_epoch);
+
+static ssize_t peer_node_id_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%016llx\n",
+			  READ_ONCE(ccm_sysfs_peer->peer_node_id));
+}
+CCM_PEER_ATTR_RO(peer_node_id);
+
+static ssize_t peer_epoch_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%016llx\n",
+			  READ_ONCE(ccm_sysfs_peer->peer_epoch));
+}
+CCM_PEER_ATTR_RO(peer_epoch);
+
+static ssize_t generation_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ccm_sysfs_peer->cur_gen));
+}
+CCM_PEER_ATTR_RO(generation);
+
+static ssize_t last_error_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct ccm_peer *peer = ccm_sysfs_peer;
+	ssize_t ret;
+
+	mutex_lock(&peer->lock);
+	ret = sysfs_emit(buf, "%s\n",
+			 peer->last_error[0] ? peer->last_error : "none");
+	mutex_unlock(&peer->lock);
+	return ret;
+}
+CCM_PEER_ATTR_RO(last_error);
+
+static ssize_t last_handshake_ns_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(ccm_sysfs_peer->last_handshake_ns));
+}
+CCM_PEER_ATTR_RO(last_handshake_ns);
+
+static struct attribute *ccm_peer_attrs[] = {
+	&ccm_attr_state.attr,
+	&ccm_attr_peer_addr.attr,
+	&ccm_attr_local_addr.attr,
+	&ccm_attr_port.attr,
+	&ccm_attr_node_id.attr,
+	&ccm_attr_local_epoch.attr,
+	&ccm_attr_peer_node_id.attr,
+	&ccm_attr_peer_epoch.attr,
+	&ccm_attr_generation.attr,
+	&ccm_attr_last_error.attr,
+	&ccm_attr_last_handshake_ns.attr,
+	NULL
+};
+
+static const struct attribute_group ccm_peer_group = {
+	.attrs = ccm_peer_attrs,
+};
+
+/* counters/: one read-only file per enum ccm_stat, named by ccm_stat_names. */
+struct ccm_stat_attr {
+	struct kobj_attribute attr;
+	enum ccm_stat stat;
+};
+
+static ssize_t ccm_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct ccm_stat_attr *sa = container_of(attr, struct ccm_stat_attr, attr);
+
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(ccm_sysfs_peer->stats[sa->stat]));
+}
+
+static struct ccm_stat_attr ccm_stat_attrs[CCM_STAT_NR];
+static struct attribute *ccm_stat_attr_ptrs[CCM_STAT_NR + 1];
+
+static const struct attribute_group ccm_stat_group = {
+	.name = "counters",
+	.attrs = ccm_stat_attr_ptrs,
+};
+
+static const struct attribute_group *ccm_peer_groups[] = {
+	&ccm_peer_group,
+	&ccm_stat_group,
+	NULL
+};
+
+/**
+ * ccm_sysfs_add_peer() - create the files of a partner
+ * @peer: the partner; only one is supported for now
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno.
+ */
+int ccm_sysfs_add_peer(struct ccm_peer *peer)
+{
+	int ret;
+
+	if (ccm_sysfs_peer)
+		return -EBUSY;
+	ccm_sysfs_peer = peer;
+	ret = sysfs_create_groups(ccm_kobj, ccm_peer_groups);
+	if (ret)
+		ccm_sysfs_peer = NULL;
+	return ret;
+}
+
+/**
+ * ccm_sysfs_del_peer() - remove the files of a partner
+ * @peer: the partner
+ *
+ * Returns once no reader is inside a show function any more.
+ *
+ * Context: process context, peer->lock not held.
+ */
+void ccm_sysfs_del_peer(struct ccm_peer *peer)
+{
+	if (ccm_sysfs_peer != peer)
+		return;
+	sysfs_remove_groups(ccm_kobj, ccm_peer_groups);
+	ccm_sysfs_peer = NULL;
+}
+
+/**
+ * ccm_sysfs_init() - create /sys/kernel/ccm
+ *
+ * Context: process context (module init).
+ * Return: 0 or -ENOMEM.
+ */
+int ccm_sysfs_init(void)
+{
+	int i;
+
+	for (i = 0; i < CCM_STAT_NR; i++) {
+		struct ccm_stat_attr *sa = &ccm_stat_attrs[i];
+
+		sysfs_attr_init(&sa->attr.attr);
+		sa->attr.attr.name = ccm_stat_names[i];
+		sa->attr.attr.mode = 0444;
+		sa->attr.show = ccm_stat_show;
+		sa->stat = i;
+		ccm_stat_attr_ptrs[i] = &sa->attr.attr;
+	}
+	ccm_kobj = kobject_create_and_add("ccm", kernel_kobj);
+	return ccm_kobj ? 0 : -ENOMEM;
+}
+
+/**
+ * ccm_sysfs_exit() - remove /sys/kernel/ccm
+ *
+ * Context: process context (module exit).
+ */
+void ccm_sysfs_exit(void)
+{
+	kobject_put(ccm_kobj);
+}
+

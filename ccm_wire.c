@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm - wire formats: encoders, and decoders that validate every byte.
+ */
+#include <linux/build_bug.h>
+#include <linux/crc32.h>
+#include <linux/kernel.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+
+#include "ccm_wire.h"
+
+static_assert(sizeof(struct ccm_wire_cm) == 40);
+static_assert(sizeof(struct ccm_wire_cm) <= 56);	/* IB REQ via RDMA CM */
+static_assert(sizeof(struct ccm_wire_desc) == 48);
+static_assert(sizeof(struct ccm_wire_sentinel) == 40);
+static_assert(sizeof(struct ccm_wire_mbox) == 48);
+static_assert(sizeof(struct ccm_wire_sentinel) <= CCM_MBOX_OFFSET);
+static_assert(CCM_MBOX_OFFSET + sizeof(struct ccm_wire_mbox) <=
+	      CCM_SENTINEL_READ_LEN);
+static_assert(CCM_SENTINEL_READ_LEN <= CCM_SENTINEL_SIZE);
+
+static const char * const ccm_wire_status_names[CCM_WIRE_NR] = {
+	[CCM_WIRE_OK]		= "ok",
+	[CCM_WIRE_SHORT]	= "truncated",
+	[CCM_WIRE_MAGIC]	= "bad magic",
+	[CCM_WIRE_VERSION_BAD]	= "unsupported version",
+	[CCM_WIRE_LENGTH]	= "bad length field",
+	[CCM_WIRE_CRC]		= "bad checksum",
+	[CCM_WIRE_FIELD]	= "field out of range",
+	[CCM_WIRE_EMPTY]	= "empty",
+	[CCM_WIRE_EPOCH]	= "wrong epoch",
+	[CCM_WIRE_GEN]		= "wrong connection generation",
+	[CCM_WIRE_NODE]		= "wrong node identity",
+};
+
+/**
+ * ccm_wire_status_str() - describe a decoder verdict
+ * @st: the verdict
+ *
+ * Context: any.
+ * Return: a static string.
+ */
+const char *ccm_wire_status_str(enum ccm_wire_status st)
+{
+	return (unsigned int)st < CCM_WIRE_NR ? ccm_wire_status_names[st] :
+						"unknown";
+}
+
+static __be32 ccm_wire_crc(const void *buf, size_t len)
+{
+	return cpu_to_be32(crc32_le(~0U, buf, len) ^ ~0U);
+}
+
+static bool ccm_wire_all_zero(const void *buf, size_t len)
+{
+	return !memchr_inv(buf, 0, len);
+}
+
+/*
+ * The checks every structure shares: size, magic, version, length, CRC.
+ * @crc_off is where the CRC field sits; it covers the bytes before it.
+ */
+static enum ccm_wire_status ccm_wire_check_frame(const void *buf, size_t len,
+						 size_t size, u32 magic,
+						 size_t crc_off)
+{
+	const struct {
+		__be32 magic;
+		u8 version;
+		u8 type;
+		__be16 length;
+	} __packed *h = buf;
+	__be32 crc;
+
+	if (!buf || len < size)
+		return CCM_WIRE_SHORT;
+	if (ccm_wire_all_zero(buf, size))
+		return CCM_WIRE_EMPTY;
+	if (be32_to_cpu(h->magic) != magic)
+		return CCM_WIRE_MAGIC;
+	if (h->version != CCM_WIRE_VERSION)
+		return CCM_WIRE_VERSION_BAD;
+	if (be16_to_cpu(h->length) != size)
+		return CCM_WIRE_LENGTH;
+	memcpy(&crc, (const u8 *)buf + crc_off, sizeof(crc));
+	if (crc != ccm_wire_crc(buf, crc_off))
+		return CCM_WIRE_CRC;
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_cm_encode() - fill RDMA CM private data
+ * @w: the buffer (REQ, REP or REJ private data)
+ * @in: what to put in it
+ *
+ * Context: any.
+ */
+void ccm_wire_cm_encode(struct ccm_wire_cm *w, const struct ccm_cm_info *in)
+{
+	memset(w, 0, sizeof(*w));
+	w->magic = cpu_to_be32(CCM_MAGIC_CM);
+	w->version = CCM_WIRE_VERSION;
+	w->type = in->type;
+	w->length = cpu_to_be16(sizeof(*w));
+	w->node_id = cpu_to_be64(in->node_id);
+	w->epoch = cpu_to_be64(in->epoch);
+	w->gen = cpu_to_be32(in->gen);
+	w->max_gen = cpu_to_be32(in->max_gen);
+	w->reason = cpu_to_be32(in->reason);
+	w->crc = ccm_wire_crc(w, offsetof(struct ccm_wire_cm, crc));
+}
+
+/**
+ * ccm_wire_cm_decode() - validate and decode RDMA CM private data
+ * @buf: the private data as received (may be NULL)
+ * @len: its length as received; transports may pad, so longer is accepted
+ * @out: the decoded fields, written only when the data is valid
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, or why the data is refused.
+ */
+enum ccm_wire_status ccm_wire_cm_decode(const void *buf, size_t len,
+					struct ccm_cm_info *out)
+{
+	const struct ccm_wire_cm *w = buf;
+	enum ccm_wire_status st;
+	u8 type;
+
+	st = ccm_wire_check_frame(buf, len, sizeof(*w), CCM_MAGIC_CM,
+				  offsetof(struct ccm_wire_cm, crc));
+	if (st)
+		return st;
+	type = w->type;
+	if (type < CCM_CM_REQ || type > CCM_CM_REJ || !w->epoch)
+		return CCM_WIRE_FIELD;
+	if (type != CCM_CM_REJ && w->reason)
+		return CCM_WIRE_FIELD;
+	if (type != CCM_CM_REJ && !w->gen)
+		return CCM_WIRE_FIELD;
+	out->type = type;
+	out->node_id = be64_to_cpu(w->node_id);
+	out->epoch = be64_to_cpu(w->epoch);
+	out->gen = be32_to_cpu(w->gen);
+	out->max_gen = be32_to_cpu(w->max_gen);
+	out->reason = be32_to_cpu(w->reason);
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_desc_encode() - fill the sentinel descriptor message
+ * @w: the send buffer
+ * @in: what to put in it
+ *
+ * Context: any.
+ */
+void ccm_wire_desc_encode(struct ccm_wire_desc *w,
+			  const struct ccm_desc_info *in)
+{
+	memset(w, 0, sizeof(*w));
+	w->magic = cpu_to_be32(CCM_MAGIC_DESC);
+	w->version = CCM_WIRE_VERSION;
+	w->length = cpu_to_be16(sizeof(*w));
+	w->node_id = cpu_to_be64(in->node_id);
+	w->epoch = cpu_to_be64(in->epoch);
+	w->addr = cpu_to_be64(in->addr);
+	w->rkey = cpu_to_be32(in->rkey);
+	w->len = cpu_to_be32(in->len);
+	w->gen = cpu_to_be32(in->gen);
+	w->crc = ccm_wire_crc(w, offsetof(struct ccm_wire_desc, crc));
+}
+
+/**
+ * ccm_wire_desc_decode() - validate and decode a sentinel descriptor
+ * @buf: the received message
+ * @len: the number of bytes received
+ * @out: the decoded fields, written only when the message is valid
+ *
+ * The registered length must cover at least what one READ fetches and may
+ * not exceed the sentinel page; a READ is then always in bounds.
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, or why the message is refused.
+ */
+enum ccm_wire_status ccm_wire_desc_decode(const void *buf, size_t len,
+					  struct ccm_desc_info *out)
+{
+	const struct ccm_wire_desc *w = buf;
+	enum ccm_wire_status st;
+	u32 rlen;
+
+	st = ccm_wire_check_frame(buf, len, sizeof(*w), CCM_MAGIC_DESC,
+				  offsetof(struct ccm_wire_desc, crc));
+	if (st)
+		return st;
+	rlen = be32_to_cpu(w->len);
+	if (rlen < CCM_SENTINEL_READ_LEN || rlen > CCM_SENTINEL_SIZE ||
+	    !w->epoch || !w->gen || w->reserved)
+		return CCM_WIRE_FIELD;
+	out->node_id = be64_to_cpu(w->node_id);
+	out->epoch = be64_to_cpu(w->epoch);
+	out->addr = be64_to_cpu(w->addr);
+	out->rkey = be32_to_cpu(w->rkey);
+	out->len = rlen;
+	out->gen = be32_to_cpu(w->gen);
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_desc_check() - is a valid descriptor the one this connection expects?
+ * @d: a decoded descriptor
+ * @node_id: the partner's identity from the CM private data
+ * @epoch: the partner's epoch from the CM private data
+ * @gen: this connection's generation
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, CCM_WIRE_NODE, CCM_WIRE_EPOCH or CCM_WIRE_GEN.
+ */
+enum ccm_wire_status ccm_wire_desc_check(const struct ccm_desc_info *d,
+					 u64 node_id, u64 epoch, u32 gen)
+{
+	if (d->node_id != node_id)
+		return CCM_WIRE_NODE;
+	if (d->epoch != epoch)
+		return CCM_WIRE_EPOCH;
+	if (d->gen != gen)
+		return CCM_WIRE_GEN;
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_sentinel_encode() - write a sentinel header
+ * @w: the start of the sentinel page
+ * @in: the owner's identity, epoch and current state
+ *
+ * Context: any.
+ */
+void ccm_wire_sentinel_encode(struct ccm_wire_sentinel *w,
+			      const struct ccm_sentinel_info *in)
+{
+	memset(w, 0, sizeof(*w));
+	w->magic = cpu_to_be32(CCM_MAGIC_SENTINEL);
+	w->version = CCM_WIRE_VERSION;
+	w->length = cpu_to_be16(sizeof(*w));
+	w->node_id = cpu_to_be64(in->node_id);
+	w->epoch = cpu_to_be64(in->epoch);
+	w->mbox_offset = cpu_to_be32(in->mbox_offset);
+	w->crc = ccm_wire_crc(w, offsetof(struct ccm_wire_sentinel, crc));
+	ccm_wire_sentinel_set_state(w, in->state, in->gen);
+}
+
+/**
+ * ccm_wire_sentinel_set_state() - publish the owner's state in its sentinel
+ * @w: the sentinel header
+ * @state: the owner's state
+ * @gen: the generation of the owner's current connection
+ *
+ * Each field is one aligned 32-bit store, so a concurrent remote READ sees
+ * the old or the new value of each; they are informational and outside
+ * the CRC.
+ *
+ * Context: any.
+ */
+void ccm_wire_sentinel_set_state(struct ccm_wire_sentinel *w, u32 state,
+				 u32 gen)
+{
+	WRITE_ONCE(w->state, cpu_to_be32(state));
+	WRITE_ONCE(w->gen, cpu_to_be32(gen));
+}
+
+/**
+ * ccm_wire_sentinel_decode() - validate and decode a sentinel read remotely
+ * @buf: the bytes an RDMA READ returned
+ * @len: how many
+ * @out: the decoded fields, written only when the header is valid
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, or why the sentinel is refused.
+ */
+enum ccm_wire_status ccm_wire_sentinel_decode(const void *buf, size_t len,
+					      struct ccm_sentinel_info *out)
+{
+	const struct ccm_wire_sentinel *w = buf;
+	enum ccm_wire_status st;
+
+	st = ccm_wire_check_frame(buf, len, sizeof(*w), CCM_MAGIC_SENTINEL,
+				  offsetof(struct ccm_wire_sentinel, crc));
+	if (st)
+		return st;
+	if (be32_to_cpu(w->mbox_offset) != CCM_MBOX_OFFSET || !w->epoch)
+		return CCM_WIRE_FIELD;
+	out->node_id = be64_to_cpu(w->node_id);
+	out->epoch = be64_to_cpu(w->epoch);
+	out->mbox_offset = be32_to_cpu(w->mbox_offset);
+	out->state = be32_to_cpu(READ_ONCE(w->state));
+	out->gen = be32_to_cpu(READ_ONCE(w->gen));
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_sentinel_check() - is a valid sentinel the expected partner's?
+ * @s: a decoded sentinel
+ * @node_id: the partner's identity from the CM private data
+ * @epoch: the partner's epoch from the CM private data
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, CCM_WIRE_NODE or CCM_WIRE_EPOCH.
+ */
+enum ccm_wire_status
+ccm_wire_sentinel_check(const struct ccm_sentinel_info *s, u64 node_id,
+			u64 epoch)
+{
+	if (s->node_id != node_id)
+		return CCM_WIRE_NODE;
+	if (s->epoch != epoch)
+		return CCM_WIRE_EPOCH;
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_mbox_encode() - build a mailbox message
+ * @w: the buffer the RDMA WRITE sends from
+ * @in: the message
+ *
+ * Context: any.
+ */
+void ccm_wire_mbox_encode(struct ccm_wire_mbox *w,
+			  const struct ccm_mbox_info *in)
+{
+	memset(w, 0, sizeof(*w));
+	w->magic = cpu_to_be32(CCM_MAGIC_MBOX);
+	w->version = CCM_WIRE_VERSION;
+	w->msg = in->msg;
+	w->length = cpu_to_be16(sizeof(*w));
+	w->writer_epoch = cpu_to_be64(in->writer_epoch);
+	w->reader_epoch = cpu_to_be64(in->reader_epoch);
+	w->gen = cpu_to_be32(in->gen);
+	w->seq = cpu_to_be32(in->seq);
+	w->heartbeat = cpu_to_be64(in->heartbeat);
+	w->crc = ccm_wire_crc(w, offsetof(struct ccm_wire_mbox, crc));
+}
+
+/**
+ * ccm_wire_mbox_decode() - validate and decode the mailbox
+ * @buf: the mailbox (a snapshot of it: the partner may write concurrently)
+ * @len: its size
+ * @out: the decoded message, written only when it is valid
+ *
+ * A write that lands while the mailbox is being copied shows up as a CRC
+ * mismatch; the caller looks again on its next poll.
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, CCM_WIRE_EMPTY for a mailbox nobody wrote, or why
+ * the content is refused.
+ */
+enum ccm_wire_status ccm_wire_mbox_decode(const void *buf, size_t len,
+					  struct ccm_mbox_info *out)
+{
+	const struct ccm_wire_mbox *w = buf;
+	enum ccm_wire_status st;
+
+	st = ccm_wire_check_frame(buf, len, sizeof(*w), CCM_MAGIC_MBOX,
+				  offsetof(struct ccm_wire_mbox, crc));
+	if (st)
+		return st;
+	if (w->msg < CCM_MBOX_STATE2 || w->msg >= CCM_MBOX_NR ||
+	    !w->writer_epoch || !w->reader_epoch || !w->gen || w->reserved)
+		return CCM_WIRE_FIELD;
+	out->msg = w->msg;
+	out->writer_epoch = be64_to_cpu(w->writer_epoch);
+	out->reader_epoch = be64_to_cpu(w->reader_epoch);
+	out->gen = be32_to_cpu(w->gen);
+	out->seq = be32_to_cpu(w->seq);
+	out->heartbeat = be64_to_cpu(w->heartbeat);
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_mbox_check() - does a valid message belong to this attempt?
+ * @m: a decoded message
+ * @writer_epoch: the epoch the writer must have (the partner's)
+ * @reader_epoch: the epoch the writer must believe the reader has
+ * @gen: the generation of the connection it must belong to
+ *
+ * A message from another boot of either side, or from an older or newer
+ * connection, is not acted on.
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, CCM_WIRE_EPOCH or CCM_WIRE_GEN.
+ */
+enum ccm_wire_status ccm_wire_mbox_check(const struct ccm_mbox_info *m,
+					 u64 writer_epoch, u64 reader_epoch,
+					 u32 gen)
+{
+	if (m->writer_epoch != writer_epoch || m->reader_epoch != reader_epoch)
+		return CCM_WIRE_EPOCH;
+	if (m->gen != gen)
+		return CCM_WIRE_GEN;
+	return CCM_WIRE_OK;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ccm - wire formats: everything that crosses the link.
+ *
+ * All multi-byte fields are big-endian. Every structure starts with a magic,
+ * a version and its own length, and ends with a CRC32 (IEEE, as crc32_le()
+ * seeded with ~0 and inverted) over the bytes before it. Decoders check all
+ * of that before they hand out a single field; the semantic checks (is this
+ * epoch the one we expect?) are separate helpers. Documentation/ccm.rst has
+ * the byte-level layouts. Pure code: builds for UML.
+ */
+#ifndef _CCM_WIRE_H
+#define _CCM_WIRE_H
+
+#include <linux/types.h>
+
+#define CCM_WIRE_VERSION	1
+
+#define CCM_MAGIC_CM		0x43434d43	/* "CCMC" CM private data */
+#define CCM_MAGIC_DESC		0x43434d44	/* "CCMD" sentinel descriptor */
+#define CCM_MAGIC_SENTINEL	0x43434d53	/* "CCMS" sentinel header */
+#define CCM_MAGIC_MBOX		0x43434d4d	/* "CCMM" mailbox message */
+
+/* Layout of the sentinel page. */
+#define CCM_SENTINEL_SIZE	4096		/* registered and exposed */
+#define CCM_MBOX_OFFSET		256		/* partner writes here */
+#define CCM_SENTINEL_READ_LEN	512		/* one READ sees header + mailbox */
+
+enum ccm_cm_type {
+	CCM_CM_REQ = 1,		/* connect request (active side) */
+	CCM_CM_REP = 2,		/* accept (passive side) */
+	CCM_CM_REJ = 3,		/* reject (passive side) */
+};
+
+/* Why a request was rejected, in CCM_CM_REJ. */
+enum ccm_rej_reason {
+	CCM_REJ_TIEBREAK = 1,	/* a connection that wins the tie-break exists */
+	CCM_REJ_STALE = 2,	/* the request is older than our connection */
+	CCM_REJ_INVALID = 3,	/* the request did not validate */
+	CCM_REJ_NORESOURCE = 4,	/* we could not set the connection up */
+};
+
+enum ccm_mbox_msg {
+	CCM_MBOX_STATE2 = 1,	/* the writer is in state 2 */
+	CCM_MBOX_STATE5 = 2,	/* the writer is in state 5 */
+	CCM_MBOX_COMPLETE = 3,	/* the writer is connected */
+	CCM_MBOX_NR
+};
+
+/*
+ * RDMA CM private data, in REQ, REP and REJ. An IB REQ carries at most
+ * 56 bytes of private data through the RDMA CM (92 minus the CM's own
+ * 36-byte header), a REJ 148: 40 bytes fits both.
+ */
+struct ccm_wire_cm {
+	__be32 magic;
+	u8 version;
+	u8 type;		/* enum ccm_cm_type */
+	__be16 length;		/* sizeof(struct ccm_wire_cm) */
+	__be64 node_id;		/* sender's node identity */
+	__be64 epoch;		/* sender's boot epoch */
+	__be32 gen;		/* generation of this connection */
+	__be32 max_gen;		/* highest generation the sender has seen */
+	__be32 reason;		/* enum ccm_rej_reason, 0 unless REJ */
+	__be32 crc;
+} __packed;
+
+/* First SEND on a new control QP: where the sender's sentinel is. */
+struct ccm_wire_desc {
+	__be32 magic;
+	u8 version;
+	u8 reserved;
+	__be16 length;
+	__be64 node_id;
+	__be64 epoch;
+	__be64 addr;		/* remote address of the sentinel page */
+	__be32 rkey;
+	__be32 len;		/* registered length, CCM_SENTINEL_SIZE */
+	__be32 gen;
+	__be32 crc;
+} __packed;
+
+/* At offset 0 of the sentinel page; written by its owner only. */
+struct ccm_wire_sentinel {
+	__be32 magic;
+	u8 version;
+	u8 reserved;
+	__be16 length;
+	__be64 node_id;
+	__be64 epoch;
+	__be32 mbox_offset;	/* CCM_MBOX_OFFSET */
+	__be32 crc;		/* over the bytes above */
+	/* Informational, outside the CRC: they change under a reader. */
+	__be32 state;		/* enum ccm_state of the owner */
+	__be32 gen;		/* generation of the owner's connection */
+} __packed;
+
+/* At CCM_MBOX_OFFSET of the sentinel page; written by the partner only. */
+struct ccm_wire_mbox {
+	__be32 magic;
+	u8 version;
+	u8 msg;			/* enum ccm_mbox_msg */
+	__be16 length;
+	__be64 writer_epoch;	/* the writer's epoch */
+	__be64 reader_epoch;	/* the epoch the writer believes we have */
+	__be32 gen;		/* generation of the connection it belongs to */
+	__be32 seq;		/* the writer's write counter */
+	__be64 heartbeat;	/* reserved for liveness, 0 for now */
+	__be32 crc;
+	__be32 reserved;
+} __packed;
+
+/* Host-order views, filled by the decoders. */
+struct ccm_cm_info {
+	u8 type;
+	u64 node_id;
+	u64 epoch;
+	u32 gen;
+	u32 max_gen;
+	u32 reason;
+};
+
+struct ccm_desc_info {
+	u64 node_id;
+	u64 epoch;
+	u64 addr;
+	u32 rkey;
+	u32 len;
+	u32 gen;
+};
+
+struct ccm_sentinel_info {
+	u64 node_id;
+	u64 epoch;
+	u32 mbox_offset;
+	u32 state;
+	u32 gen;
+};
+
+struct ccm_mbox_info {
+	u8 msg;
+	u64 writer_epoch;
+	u64 reader_epoch;
+	u32 gen;
+	u32 seq;
+	u64 heartbeat;
+};
+
+/* Decoder verdicts; 0 is valid. */
+enum ccm_wire_status {
+	CCM_WIRE_OK,
+	CCM_WIRE_SHORT,		/* fewer bytes than the structure */
+	CCM_WIRE_MAGIC,
+	CCM_WIRE_VERSION_BAD,
+	CCM_WIRE_LENGTH,	/* length field is not the structure's */
+	CCM_WIRE_CRC,
+	CCM_WIRE_FIELD,		/* a field is out of range */
+	CCM_WIRE_EMPTY,		/* all zero: nothing written yet */
+	CCM_WIRE_EPOCH,		/* valid, but from another epoch */
+	CCM_WIRE_GEN,		/* valid, but from another connection */
+	CCM_WIRE_NODE,		/* valid, but from another node */
+	CCM_WIRE_NR
+};
+
+const char *ccm_wire_status_str(enum ccm_wire_status st);
+
+void ccm_wire_cm_encode(struct ccm_wire_cm *w, const struct ccm_cm_info *in);
+enum ccm_wire_status ccm_wire_cm_decode(const void *buf, size_t len,
+					struct ccm_cm_info *out);
+
+void ccm_wire_desc_encode(struct ccm_wire_desc *w,
+			  const struct ccm_desc_info *in);
+enum ccm_wire_status ccm_wire_desc_decode(const void *buf, size_t len,
+					  struct ccm_desc_info *out);
+enum ccm_wire_status ccm_wire_desc_check(const struct ccm_desc_info *d,
+					 u64 node_id, u64 epoch, u32 gen);
+
+void ccm_wire_sentinel_encode(struct ccm_wire_sentinel *w,
+			      const struct ccm_sentinel_info *in);
+void ccm_wire_sentinel_set_state(struct ccm_wire_sentinel *w, u32 state,
+				 u32 gen);
+enum ccm_wire_status ccm_wire_sentinel_decode(const void *buf, size_t len,
+					      struct ccm_sentinel_info *out);
+enum ccm_wire_status
+ccm_wire_sentinel_check(const struct ccm_sentinel_info *s, u64 node_id,
+			u64 epoch);
+
+void ccm_wire_mbox_encode(struct ccm_wire_mbox *w,
+			  const struct ccm_mbox_info *in);
+enum ccm_wire_status ccm_wire_mbox_decode(const void *buf, size_t len,
+					  struct ccm_mbox_info *out);
+enum ccm_wire_status ccm_wire_mbox_check(const struct ccm_mbox_info *m,
+					 u64 writer_epoch, u64 reader_epoch,
+					 u32 gen);
+
+#endif /* _CCM_WIRE_H */
