@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# A missing or malformed parameter fails the load with -EINVAL and one
+# pr_err line naming the parameter; nothing is left behind.
+# timeout: 150
+
+# try_bad "expected dmesg text" params...
+try_bad() {
+	local want=$1 out rc
+	shift
+	dmesg -c > /dev/null
+	out=$(modprobe ccm "$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		fail "modprobe ccm $* succeeded"
+		rmmod ccm
+		return
+	fi
+	case $out in
+	*"Invalid argument"*) log "ok modprobe ccm $* -> EINVAL" ;;
+	*) fail "modprobe ccm $*: want Invalid argument, got '$out'" ;;
+	esac
+	if dmesg | grep -q "ccm: $want"; then
+		log "ok dmesg: $(dmesg | grep 'ccm: ' | head -n 1)"
+	else
+		fail "modprobe ccm $*: no 'ccm: $want' in dmesg: $(dmesg | tail -n 3)"
+	fi
+	[ -d $CCM_SYSFS ] && fail "/sys/kernel/ccm left behind"
+	lsmod | grep -q '^ccm ' && fail "ccm loaded after a failed load"
+}
+
+both() {
+	wait_rxe_active
+	try_bad "peer_addr is required"
+	try_bad "peer_addr is required" peer_addr=
+	try_bad "peer_addr='nonsense' is not an IPv4 or IPv6 address" peer_addr=nonsense
+	try_bad "peer_addr='169.254.0.300' is not an IPv4 or IPv6 address" peer_addr=169.254.0.300
+	try_bad "port=0 is not a valid port" peer_addr="$PEER_ADDR" port=0
+	try_bad "local_addr='fe80::1' is not of peer_addr's address family" peer_addr="$PEER_ADDR" local_addr=fe80::1
+	try_bad "local_addr='x' is not an IPv4 or IPv6 address" peer_addr="$PEER_ADDR" local_addr=x
+	try_bad "backoff_max_ms=50 is out of range" peer_addr="$PEER_ADDR" backoff_min_ms=100 backoff_max_ms=50
+	try_bad "ack_timeout=0 is out of range" peer_addr="$PEER_ADDR" ack_timeout=0
+	try_bad "retry_count=8 is out of range" peer_addr="$PEER_ADDR" retry_count=8
+	try_bad "connect_timeout_ms=1 is out of range" peer_addr="$PEER_ADDR" connect_timeout_ms=1
+	# And a good load still works afterwards.
+	ccm_load || fail "good modprobe after bad ones failed"
+	expect_ne state "$(cat $CCM_SYSFS/state 2>/dev/null)" ""
+	sleep 3
+	ccm_unload || fail "rmmod failed"
+}
+
+node1() { both; }
+node2() { both; }

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# The mirror image of connect_late_partner: node 2 loads first, node 1
+# (the lower address, which wins connect tie-breaks) 10 s later.
+# timeout: 220
+
+node2() {
+	wait_rxe_active
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	sleep 7
+	expect_ne state_alone "$(cat $CCM_SYSFS/state)" connected
+	wait_state connected 60 || fail "not connected within 60 s"
+	check_connected
+	log_identity
+	sleep 8
+	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+}
+
+node1() {
+	wait_rxe_active
+	sleep 10
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	wait_state connected 60 || fail "not connected within 60 s"
+	check_connected
+	log_identity
+	sleep 8
+	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+}

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# Early boot: ccm is loaded before the RDMA device exists on node 1 (rxe0 is
+# removed first and added back 5 s after the load). ccm must wait without
+# error storms, then connect once the device appears (ib_client add), on
+# both sides. Node 1 then removes the device while connected (ib_client
+# remove must tear everything down), adds it back, and both reconnect.
+# timeout: 240
+
+node1() {
+	wait_rxe_active
+	rdma link del rxe0 || fail "rdma link del rxe0"
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	sleep 5
+	expect_ne state_without_device "$(cat $CCM_SYSFS/state)" connected
+	rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0"
+	log "rxe0 added back"
+	wait_state connected 60 || { fail "not connected after the device appeared"; return; }
+	check_connected
+	sleep 2
+	rdma link del rxe0 || fail "rdma link del rxe0 while connected"
+	log "rxe0 deleted while connected"
+	sleep 1
+	expect_ne state_device_gone "$(cat $CCM_SYSFS/state)" connected
+	expect_ge connections_lost "$(counter connections_lost)" 1
+	rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0 again"
+	wait_state connected 60 || fail "not connected after the device came back"
+	expect_ge handshakes "$(counter handshakes)" 2
+	expect_eq illegal_events "$(counter illegal_events)" 0
+	sleep 6
+	expect_eq state_after_6s "$(cat $CCM_SYSFS/state)" connected
+	ccm_unload || fail "rmmod failed"
+}
+
+node2() {
+	wait_rxe_active
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	wait_state connected 60 || { fail "not connected within 60 s"; return; }
+	check_connected
+	# Partner's device goes away and comes back: we reconnect.
+	local i=0
+	while [ $i -lt 600 ] && [ "$(counter handshakes)" -lt 2 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	expect_ge handshakes "$(counter handshakes)" 2
+	wait_state connected 30 || fail "not connected again"
+	expect_eq illegal_events "$(counter illegal_events)" 0
+	sleep 8
+}

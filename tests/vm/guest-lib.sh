@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for ccm VM test cases; sourced by /init in each guest (busybox sh).
+# A case file tests/vm/cases/NAME.sh defines node1() and node2(); it may carry
+# a line "# timeout: N" (seconds, whole case, host side; default 240).
+
+NODE=${NODE:-1}
+case $NODE in 1) PEER_NODE=2 ;; *) PEER_NODE=1 ;; esac
+MY_ADDR=169.254.0.$NODE
+PEER_ADDR=169.254.0.$PEER_NODE
+CCM_SYSFS=/sys/kernel/ccm
+CCMT_FAILFILE=/tmp/ccmt.failed
+
+# Monotonic time since boot in ms (from /proc/timer_list, else /proc/uptime).
+now_ms() {
+	local ns
+	ns=$(sed -n '3{s/^now at \([0-9]*\) nsecs.*/\1/p;q}' /proc/timer_list 2>/dev/null)
+	if [ -n "$ns" ]; then
+		echo $((ns / 1000000))
+	else
+		awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+	fi
+}
+
+# uptime as seconds with ms: 12.345
+now_s() {
+	local ms
+	ms=$(now_ms)
+	printf '%d.%03d\n' $((ms / 1000)) $((ms % 1000))
+}
+
+log() {
+	echo "CCMT node=$NODE t=$(now_s) $*"
+}
+
+fail() {
+	echo "$*" >> "$CCMT_FAILFILE"
+	log "FAIL: $*"
+	return 1
+}
+
+ccmt_failed() {
+	[ -s "$CCMT_FAILFILE" ]
+}
+
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		log "ok $1=$2"
+	else
+		fail "$1: got '$2', want '$3'"
+	fi
+}
+
+# wait_file_eq FILE VALUE TIMEOUT_S -- poll every 0.1 s; nonzero on timeout
+wait_file_eq() {
+	local f=$1 want=$2 to=$3 got= start deadline n=0 max
+	start=$(now_ms)
+	deadline=$((start + to * 1000))
+	max=$((to * 10 + 10))
+	while :; do
+		got=$(cat "$f" 2>/dev/null)
+		if [ "$got" = "$want" ]; then
+			log "$f=$want after $(($(now_ms) - start)) ms"
+			return 0
+		fi
+		n=$((n + 1))
+		if [ $n -ge $max ] || [ "$(now_ms)" -ge $deadline ]; then
+			log "timeout after ${to}s waiting for $f=$want (last '$got')"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# wait_state STATE TIMEOUT_S
+wait_state() {
+	wait_file_eq "$CCM_SYSFS/state" "$1" "$2"
+}
+
+# ccm_load [extra module params]
+ccm_load() {
+	local out rc
+	out=$(modprobe ccm peer_addr="$PEER_ADDR" "$@" 2>&1)
+	rc=$?
+	log "modprobe ccm peer_addr=$PEER_ADDR $* -> rc=$rc${out:+ ($out)}"
+	return $rc
+}
+
+ccm_unload() {
+	local out rc
+	out=$(rmmod ccm 2>&1)
+	rc=$?
+	log "rmmod ccm -> rc=$rc${out:+ ($out)}"
+	return $rc
+}
+
+# print every file under /sys/kernel/ccm as path=value
+sysfs_dump() {
+	local d=${1:-$CCM_SYSFS} f
+	[ -d "$d" ] || { log "sysfs_dump: no $d"; return 1; }
+	find "$d" -type f | sort | while read -r f; do
+		echo "$f=$(cat "$f" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+	done
+}
+
+# counter NAME
+counter() {
+	cat "$CCM_SYSFS/counters/$1"
+}
+
+# ---- ccm-specific checks shared by the cases ----
+
+# rxe0 follows eth0's carrier: wait (bounded) until it is ACTIVE.
+wait_rxe_active() {
+	local i=0
+	while [ $i -lt 100 ]; do
+		case $(rdma link show rxe0/1 2>&1) in
+		*"state ACTIVE"*) return 0 ;;
+		esac
+		i=$((i + 1))
+		sleep 0.1
+	done
+	fail "rxe0 never became ACTIVE"
+}
+
+# Packets rxe0 sent, from `rdma statistic` (a counter that moves only when
+# RDMA traffic crossed the link).
+rxe_sent_pkts() {
+	rdma statistic show link rxe0/1 2>/dev/null |
+		tr ' ' '\n' | sed -n '/^sent_pkts$/{n;p;q}'
+}
+
+# expect_ge NAME GOT MIN
+expect_ge() {
+	if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then
+		log "ok $1=$2 (>= $3)"
+	else
+		fail "$1: got '$2', want >= $3"
+	fi
+}
+
+# expect_ne NAME GOT NOT
+expect_ne() {
+	if [ "$2" != "$3" ]; then
+		log "ok $1=$2"
+	else
+		fail "$1: got '$2', want anything else"
+	fi
+}
+
+# The checks every connected node must pass.
+check_connected() {
+	expect_eq state "$(cat $CCM_SYSFS/state)" connected
+	expect_ge handshakes "$(counter handshakes)" 1
+	expect_ge writes_completed "$(counter writes_completed)" 1
+	expect_eq illegal_events "$(counter illegal_events)" 0
+	expect_eq peer_addr "$(cat $CCM_SYSFS/peer_addr)" "$PEER_ADDR"
+	expect_ne peer_epoch "$(cat $CCM_SYSFS/peer_epoch)" 0000000000000000
+	expect_ne peer_node_id "$(cat $CCM_SYSFS/peer_node_id)" 0000000000000000
+	expect_ge last_handshake_ns "$(cat $CCM_SYSFS/last_handshake_ns)" 1
+	expect_ge rxe_sent_pkts "$(rxe_sent_pkts)" 1
+}
+
+# Print this node's identity so the host (and a reader) can cross-check:
+# each node's peer_epoch must be the other's local_epoch.
+log_identity() {
+	log "IDENTITY local_epoch=$(cat $CCM_SYSFS/local_epoch) peer_epoch=$(cat $CCM_SYSFS/peer_epoch) node_id=$(cat $CCM_SYSFS/node_id) peer_node_id=$(cat $CCM_SYSFS/peer_node_id)"
+}
