@@ -104,12 +104,10 @@ int ccm_clients_init(void)
 /**
  * ccm_clients_exit() - tear down the client registry
  *
- * Client modules hold a reference on ccm through the symbols they use, so
- * none can be registered here.
- *
  * Context: process context (module exit).
  */
 void ccm_clients_exit(void)
 {
+	/* Clients use ccm's symbols, so none can be loaded any more. */
 	WARN_ON_ONCE(!list_empty(&ccm_clients));
 }

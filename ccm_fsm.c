@@ -11,7 +11,6 @@
 #include <linux/minmax.h>
 
 #include "ccm_fsm.h"
-#include "ccm_fsm_table.h"
 
 struct ccm_fsm_entry {
 	bool legal;
@@ -19,20 +18,24 @@ struct ccm_fsm_entry {
 	u16 actions;
 };
 
-#define CCM_FSM_ENTRY(s, e, n, a)					\
-	[CCM_S_##s][CCM_EV_##e] = {					\
-		.legal = true, .next = CCM_S_##n, .actions = (a) },
-
 /*
- * A pair listed twice in the table is a second initialiser of the same
- * element, which W=1 (-Woverride-init) reports at build time.
+ * One enumerator per table line: a (state, event) pair listed twice is a
+ * duplicate enumerator, which does not compile.
  */
-static const struct ccm_fsm_entry ccm_fsm[CCM_S_NR][CCM_EV_NR] = {
-	CCM_FSM_TABLE(CCM_FSM_ENTRY)
+enum ccm_fsm_line {
+#define CCM_T(s, e, n, a) CCM_FSM_LINE_##s##_##e,
+#include "ccm_fsm_table.h"
+#undef CCM_T
+	CCM_FSM_NR_LINES
 };
 
-#define CCM_FSM_COUNT(s, e, n, a) + 1
-static const unsigned int ccm_fsm_nr = 0 CCM_FSM_TABLE(CCM_FSM_COUNT);
+static const struct ccm_fsm_entry ccm_fsm[CCM_S_NR][CCM_EV_NR] = {
+#define CCM_T(s, e, n, a)						\
+	[CCM_S_##s][CCM_EV_##e] = {					\
+		.legal = true, .next = CCM_S_##n, .actions = (a) },
+#include "ccm_fsm_table.h"
+#undef CCM_T
+};
 
 /**
  * ccm_fsm_step() - look up one transition
@@ -71,7 +74,7 @@ int ccm_fsm_step(enum ccm_state state, enum ccm_event ev,
  */
 unsigned int ccm_fsm_nr_transitions(void)
 {
-	return ccm_fsm_nr;
+	return CCM_FSM_NR_LINES;
 }
 
 static const char * const ccm_state_names[CCM_S_NR] = {
@@ -198,7 +201,7 @@ u32 ccm_backoff_ms(unsigned int attempt, u32 min_ms, u32 max_ms, u32 rnd)
 	u64 delay = max(min_ms, 1U);
 	u32 half;
 
-	max_ms = max(max_ms, (u32)delay);
+	max_ms = max_t(u32, max_ms, delay);
 	while (attempt-- && delay < max_ms)
 		delay <<= 1;
 	delay = min_t(u64, delay, max_ms);

@@ -104,7 +104,7 @@ struct ccm_peer {
 	spinlock_t incoming_lock;	/* protects @incoming */
 	struct list_head incoming;
 
-	struct mutex lock;
+	struct mutex lock;		/* protects the fields below */
 	bool stopping;
 	enum ccm_state state;
 	struct ccm_conn *listener;
@@ -143,8 +143,8 @@ void ccm_peer_destroy(struct ccm_peer *peer);
 void ccm_peer_event(struct ccm_peer *peer, enum ccm_event ev, u32 gen);
 void ccm_peer_conn_ready(struct ccm_peer *peer);
 void ccm_peer_kick(struct ccm_peer *peer);
-__printf(3, 4) void __ccm_peer_error(struct ccm_peer *peer, bool warn,
-				    const char *fmt, ...);
+__printf(3, 4)
+void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...);
 #define ccm_peer_error(peer, fmt, ...) \
 	__ccm_peer_error(peer, true, fmt, ##__VA_ARGS__)
 #define ccm_peer_note(peer, fmt, ...) \

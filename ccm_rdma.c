@@ -118,6 +118,7 @@ struct ccm_conn {
 
 static void ccm_conn_signal(struct ccm_conn *conn, unsigned int bit)
 {
+	/* Pairs with ccm_next_pending(): the data before the bit. */
 	smp_mb__before_atomic();
 	set_bit(bit, &conn->pending);
 	queue_work(ccm_wq, &conn->peer->work);
@@ -512,9 +513,10 @@ static bool ccm_conn_supersedes(struct ccm_conn *in, struct ccm_conn *cur)
 
 	if (cur->peer_epoch && cur->peer_epoch != in->peer_epoch)
 		return true;
-	in_key = (u64)in->gen << 1 | !we_lower;
+	/* The low bit: 1 when the connection was made by the lower address. */
+	in_key = (u64)in->gen << 1 | (we_lower ? 0 : 1);
 	cur_key = (u64)cur->gen << 1 |
-		  (cur->kind == CCM_CONN_ACTIVE ? we_lower : !we_lower);
+		  ((cur->kind == CCM_CONN_ACTIVE) == we_lower ? 1 : 0);
 	return in_key > cur_key;
 }
 
@@ -851,7 +853,7 @@ static void ccm_conn_read_done(struct ccm_conn *conn)
 			st = CCM_WIRE_FIELD;
 		if (st) {
 			ccm_stat_inc(peer, CCM_STAT_SENTINEL_INVALID);
-			ccm_peer_error(peer, "read 2: our write is not in the partner's mailbox: %s",
+			ccm_peer_error(peer, "read 2: our write is not in the mailbox: %s",
 				       ccm_wire_status_str(st));
 			ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
 			return;
@@ -945,6 +947,7 @@ static struct ccm_conn *ccm_next_pending(struct ccm_peer *peer,
 			continue;
 		*bit = __ffs(bits);
 		if (test_and_clear_bit(*bit, &conn->pending)) {
+			/* Pairs with ccm_conn_signal(): the bit, then data. */
 			smp_mb__after_atomic();
 			return conn;
 		}
@@ -980,7 +983,7 @@ void ccm_rdma_process(struct ccm_peer *peer)
 	}
 	if (peer->listener &&
 	    test_and_clear_bit(CCM_CEV_LISTEN_LOST, &peer->listener->pending)) {
-		ccm_peer_note(peer, "listener lost its device; listening again on the next attempt");
+		ccm_peer_note(peer, "listener lost its device, will listen again");
 		ccm_conn_destroy(peer->listener);
 	}
 	while ((conn = ccm_next_pending(peer, &bit)))
@@ -1181,12 +1184,14 @@ void ccm_rdma_publish(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	ccm_wire_sentinel_set_state(page_address(peer->sentinel), peer->state,
 				    peer->cur_gen);
-	list_for_each_entry(conn, &peer->conns, node)
-		if (conn->sentinel_mapped)
-			ib_dma_sync_single_for_device(conn->cm_id->device,
-				conn->sentinel_dma,
-				sizeof(struct ccm_wire_sentinel),
-				DMA_BIDIRECTIONAL);
+	list_for_each_entry(conn, &peer->conns, node) {
+		if (!conn->sentinel_mapped)
+			continue;
+		ib_dma_sync_single_for_device(conn->cm_id->device,
+					      conn->sentinel_dma,
+					      sizeof(struct ccm_wire_sentinel),
+					      DMA_BIDIRECTIONAL);
+	}
 }
 
 /**

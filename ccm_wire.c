@@ -57,6 +57,14 @@ static bool ccm_wire_all_zero(const void *buf, size_t len)
 	return !memchr_inv(buf, 0, len);
 }
 
+/* The first eight bytes of every structure. */
+struct ccm_wire_hdr {
+	__be32 magic;
+	u8 version;
+	u8 type;
+	__be16 length;
+} __packed;
+
 /*
  * The checks every structure shares: size, magic, version, length, CRC.
  * @crc_off is where the CRC field sits; it covers the bytes before it.
@@ -65,12 +73,7 @@ static enum ccm_wire_status ccm_wire_check_frame(const void *buf, size_t len,
 						 size_t size, u32 magic,
 						 size_t crc_off)
 {
-	const struct {
-		__be32 magic;
-		u8 version;
-		u8 type;
-		__be16 length;
-	} __packed *h = buf;
+	const struct ccm_wire_hdr *h = buf;
 	__be32 crc;
 
 	if (!buf || len < size)

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks, one test each: W=1 + sparse build, checkpatch --strict,
+# kernel-doc -v (every warning). Uses the kernel tree tests/kunit/run.sh unpacks (for
+# checkpatch.pl and kernel-doc); ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+CCM_CACHE=${CCM_CACHE:-/var/cache/ccm}
+pass=0
+fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+command -v sparse >/dev/null || apt-get install -y -qq sparse >/dev/null
+ksrc=$(ls -d "$CCM_CACHE"/linux-source-*/ 2>/dev/null | sort -V | tail -n 1)
+srcs=$(git ls-files '*.c' '*.h' 2>/dev/null || ls ./*.c ./*.h)
+
+out=$(make vmtest-build W=1 C=2 2>&1)
+if echo "$out" | grep -E 'warning:|error:|Error [0-9]'; then
+	ko "build W=1 C=2 (sparse)"
+else
+	ok "build W=1 C=2 (sparse)"
+fi
+
+if [ -n "$ksrc" ] && [ -f "$ksrc/scripts/checkpatch.pl" ]; then
+	# shellcheck disable=SC2086
+	out=$(perl "$ksrc/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--show-types -f $srcs 2>&1 | grep -E 'ERROR|WARNING|CHECK')
+	if [ -n "$out" ]; then
+		echo "$out"
+		ko "checkpatch --strict"
+	else
+		ok "checkpatch --strict"
+	fi
+	# shellcheck disable=SC2086
+	out=$(perl "$ksrc/scripts/kernel-doc" -v -none $(echo "$srcs" | grep '\.c$') \
+		include/ccm/ccm.h 2>&1 | grep -E ': (warning|error):')
+	if [ -n "$out" ]; then
+		echo "$out"
+		ko "kernel-doc -none"
+	else
+		ok "kernel-doc -none"
+	fi
+else
+	echo "no kernel source tree in $CCM_CACHE (tests/kunit/run.sh unpacks it)"
+	ko "checkpatch --strict"
+	ko "kernel-doc -none"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
