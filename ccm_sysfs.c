@@ -6,6 +6,7 @@
  * the one configured partner; they are created after the partner and
  * removed before it is freed (sysfs removal waits for running readers).
  */
+#include <linux/in6.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
@@ -25,10 +26,21 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 CCM_PEER_ATTR_RO(state);
 
+/* An address as it is written in peer_addr: fe80::1%2 carries its scope. */
+static ssize_t ccm_sysfs_addr(char *buf, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET6 && sin6->sin6_scope_id)
+		return sysfs_emit(buf, "%pI6c%%%u\n", &sin6->sin6_addr,
+				  sin6->sin6_scope_id);
+	return sysfs_emit(buf, "%pISc\n", ss);
+}
+
 static ssize_t peer_addr_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%pISc\n", &ccm_sysfs_peer->cfg->peer_addr);
+	return ccm_sysfs_addr(buf, &ccm_sysfs_peer->cfg->peer_addr);
 }
 CCM_PEER_ATTR_RO(peer_addr);
 
@@ -39,7 +51,7 @@ static ssize_t local_addr_show(struct kobject *kobj,
 
 	if (!cfg->local_addr.ss_family)
 		return sysfs_emit(buf, "any\n");
-	return sysfs_emit(buf, "%pISc\n", &cfg->local_addr);
+	return ccm_sysfs_addr(buf, &cfg->local_addr);
 }
 CCM_PEER_ATTR_RO(local_addr);
 
