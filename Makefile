@@ -60,10 +60,10 @@ vmtest-build:
 	$(MAKE) KDIR="$(STOCK_KDIR)" modules
 
 vmtest: vmtest-build
-	tests/vm/run.sh --ko $(SRC)/ccm.ko
+	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko
 
 demo: vmtest-build
-	tests/vm/demo.sh --ko $(SRC)/ccm.ko
+	tests/vm/demo.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko
 
 check:
 	scripts/check.sh

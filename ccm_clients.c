@@ -1,92 +1,828 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ccm - the registry of client modules.
+ * ccm - client modules: the registry, the exchange with the partner's
+ * clients, and the callbacks.
  *
- * Clients register and unregister at any time. The exchange with the
- * partner's clients and the hand-over of queue pairs build on this
- * registry; until then registered clients are pending.
+ * Life of a client on one control connection (generation):
+ *   registered            -> pending
+ *   connected FSM         -> link created (PD, CQs, QPs in RESET, memory)
+ *                            and offered: OFFER (name, QPNs, PSNs, memory)
+ *   partner's OFFER seen  -> exchanging: QPs moved to RTS with the
+ *                            partner's QPNs/PSNs, memory registered
+ *   registration done     -> READY sent
+ *   partner's READY seen  -> connected: ->connected() queued
+ *   loss / GONE / unreg.  -> link drained, ->disconnected(), destroyed
+ * All clients that become ready together are offered in one message.
+ *
+ * Locking: ccm_clients_lock protects the registry and every client's
+ * state and link pointer. The exchange runs in peer->work under peer->lock
+ * (taken first). Client callbacks and link teardown run on ccm_cb_wq
+ * (ordered: a client's ->connected() always runs before its
+ * ->disconnected()) without any ccm lock; a link handed to it is no
+ * longer reachable from the registry.
  */
-#include <linux/ctype.h>
+#include <linux/completion.h>
 #include <linux/export.h>
+#include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include <ccm/ccm.h>
 #include "ccm_internal.h"
+#include "ccm_link.h"
 
-static DEFINE_MUTEX(ccm_clients_lock);	/* protects ccm_clients */
+enum ccm_client_st {
+	CCM_CL_PENDING,		/* waiting for the partner's client */
+	CCM_CL_EXCHANGING,	/* both offers known, QPs being connected */
+	CCM_CL_CONNECTED,
+	CCM_CL_FAILED,		/* until the next connection */
+};
+
+static const char * const ccm_client_st_names[] = {
+	[CCM_CL_PENDING]	= "pending",
+	[CCM_CL_EXCHANGING]	= "exchanging",
+	[CCM_CL_CONNECTED]	= "connected",
+	[CCM_CL_FAILED]		= "failed",
+};
+
+struct ccm_client_state {
+	struct ccm_client *client;
+	struct list_head node;		/* in ccm_clients */
+	struct kobject kobj;		/* clients/<name>, frees this */
+	struct completion gone;		/* unregistration may finish */
+	/* Under ccm_clients_lock. */
+	enum ccm_client_st st;
+	bool unregistering;
+	struct ccm_link *link;		/* on the current connection */
+	unsigned int links;		/* links not yet destroyed */
+	u64 connects;
+	u64 disconnects;
+	u16 refused_qps;		/* the partner's QP count that failed */
+	char last_error[CCM_LAST_ERROR_LEN];
+};
+
+/* The partner's offer for one name on the current connection. */
+struct ccm_remote {
+	struct list_head node;
+	char name[CCM_NAME_MAX];
+	u32 incarnation;
+	u16 nr_qps;
+	u64 mem_addr;
+	u32 mem_rkey;
+	u32 mem_len;
+	bool ready;
+	struct ccm_wire_qp qps[];
+};
+
+static DEFINE_MUTEX(ccm_clients_lock);	/* protects the registry */
 static LIST_HEAD(ccm_clients);
+static unsigned int ccm_nr_clients;
+static u32 ccm_incarnation;		/* under ccm_clients_lock */
+/* The partner's offers, for the current connection; under peer->lock. */
+static LIST_HEAD(ccm_remotes);
+static u32 ccm_remotes_gen;
+static struct workqueue_struct *ccm_cb_wq;
+static struct kobject *ccm_clients_kobj;
 
-static bool ccm_client_name_valid(const char *name)
+static const char * const ccm_reason_names[] = {
+	[CCM_DISC_PARTNER_LOST]		= "partner lost",
+	[CCM_DISC_PARTNER_REBOOTED]	= "partner rebooted",
+	[CCM_DISC_PARTNER_UNREGISTERED]	= "unregistered by partner",
+	[CCM_DISC_DEVICE_GONE]		= "local device gone",
+	[CCM_DISC_UNREGISTERED]		= "unregistered",
+	[CCM_DISC_FAILED]		= "failed",
+};
+
+/**
+ * ccm_disconnect_reason_str() - describe why a client was disconnected
+ * @reason: the reason passed to ->disconnected()
+ *
+ * Context: any.
+ * Return: a static string.
+ */
+const char *ccm_disconnect_reason_str(enum ccm_disconnect_reason reason)
 {
-	size_t len, i;
+	if ((unsigned int)reason < ARRAY_SIZE(ccm_reason_names) &&
+	    ccm_reason_names[reason])
+		return ccm_reason_names[reason];
+	return "unknown";
+}
+EXPORT_SYMBOL_GPL(ccm_disconnect_reason_str);
 
-	if (!name)
-		return false;
-	len = strnlen(name, CCM_CLIENT_NAME_MAX);
-	if (!len || len == CCM_CLIENT_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!islower(name[i]) && !isdigit(name[i]) &&
-		    name[i] != '_' && name[i] != '-')
-			return false;
-	return true;
+static struct ccm_peer *ccm_clients_peer(void)
+{
+	struct ccm_peer *peer;
+
+	mutex_lock(&ccm_peers_lock);
+	peer = list_first_entry_or_null(&ccm_peers, struct ccm_peer, node);
+	if (peer)
+		queue_work(ccm_wq, &peer->work);
+	mutex_unlock(&ccm_peers_lock);
+	return peer;
 }
 
-static struct ccm_client *ccm_client_find(const char *name)
+static void ccm_client_error(struct ccm_client_state *cs, const char *fmt,
+			     ...) __printf(2, 3);
+static void ccm_client_error(struct ccm_client_state *cs, const char *fmt, ...)
 {
-	struct ccm_client *c;
+	va_list args;
 
 	lockdep_assert_held(&ccm_clients_lock);
-	list_for_each_entry(c, &ccm_clients, node)
-		if (!strcmp(c->name, name))
-			return c;
+	va_start(args, fmt);
+	vsnprintf(cs->last_error, sizeof(cs->last_error), fmt, args);
+	va_end(args);
+	pr_warn_ratelimited("ccm: client %s: %s\n", cs->client->name,
+			    cs->last_error);
+}
+
+/* ---- callbacks and teardown: ccm_cb_wq, no ccm lock held ---- */
+
+static void ccm_link_connected_work(struct work_struct *work)
+{
+	struct ccm_link *link = container_of(work, struct ccm_link, cwork);
+	struct ccm_client *c = link->cs->client;
+
+	c->connected(c, &link->pub);
+}
+
+static void ccm_link_teardown_work(struct work_struct *work)
+{
+	struct ccm_link *link = container_of(work, struct ccm_link, twork);
+	struct ccm_client_state *cs = link->cs;
+	struct ccm_client *c = cs->client;
+
+	ccm_link_drain(link);
+	if (link->announced)
+		c->disconnected(c, link->reason);
+	ccm_link_destroy(link);
+	mutex_lock(&ccm_clients_lock);
+	if (!--cs->links && cs->unregistering)
+		complete(&cs->gone);
+	mutex_unlock(&ccm_clients_lock);
+	kfree(link);
+}
+
+/*
+ * Detach the client's link and hand it to ccm_cb_wq for teardown. The
+ * link's ->connected() work, if queued, runs first: the workqueue is
+ * ordered.
+ */
+static void ccm_link_release(struct ccm_client_state *cs,
+			     enum ccm_disconnect_reason reason)
+{
+	struct ccm_link *link = cs->link;
+
+	lockdep_assert_held(&ccm_clients_lock);
+	if (!link)
+		return;
+	cs->link = NULL;
+	link->reason = reason;
+	if (link->announced) {
+		cs->disconnects++;
+		pr_info("ccm: client %s disconnected: %s\n", cs->client->name,
+			ccm_disconnect_reason_str(reason));
+	}
+	queue_work(ccm_cb_wq, &link->twork);
+	if (cs->st != CCM_CL_FAILED)
+		cs->st = CCM_CL_PENDING;
+}
+
+/* ---- the exchange: peer->work, peer->lock held ---- */
+
+static struct ccm_remote *ccm_remote_find(const char *name)
+{
+	struct ccm_remote *r;
+
+	list_for_each_entry(r, &ccm_remotes, node)
+		if (!strncmp(r->name, name, CCM_NAME_MAX))
+			return r;
 	return NULL;
+}
+
+static void ccm_remotes_clear(void)
+{
+	struct ccm_remote *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &ccm_remotes, node) {
+		list_del(&r->node);
+		kfree(r);
+	}
+}
+
+static struct ccm_client_state *ccm_client_find(const char *name)
+{
+	struct ccm_client_state *cs;
+
+	lockdep_assert_held(&ccm_clients_lock);
+	list_for_each_entry(cs, &ccm_clients, node)
+		if (!strncmp(cs->client->name, name, CCM_NAME_MAX))
+			return cs;
+	return NULL;
+}
+
+/* A message being built; sent when full and at the end. */
+struct ccm_msgbuf {
+	struct ccm_peer *peer;
+	u8 type;
+	void *buf;
+	bool used;
+};
+
+static void ccm_msgbuf_flush(struct ccm_msgbuf *mb)
+{
+	struct ccm_peer *peer = mb->peer;
+	size_t len;
+	int ret;
+
+	if (!mb->used)
+		return;
+	len = ccm_wire_msg_finish(mb->buf);
+	ret = ccm_rdma_send_msg(peer, mb->buf, len);
+	if (ret)
+		ccm_peer_error(peer, "cannot send a control message (%d)", ret);
+	mb->used = false;
+}
+
+static int ccm_msgbuf_start(struct ccm_msgbuf *mb)
+{
+	mb->used = true;
+	return ccm_wire_msg_init(mb->buf, CCM_MSG_MAX, mb->type,
+				 mb->peer->cur_gen);
+}
+
+static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
+{
+	struct ccm_offer_info o = {};
+	unsigned int i;
+	u32 *qpn;
+
+	qpn = kcalloc(link->pub.nr_qps, sizeof(*qpn), GFP_KERNEL);
+	if (!qpn)
+		return;
+	for (i = 0; i < link->pub.nr_qps; i++)
+		qpn[i] = link->pub.qps[i]->qp_num;
+	strscpy(o.name, link->cs->client->name, sizeof(o.name));
+	o.incarnation = link->incarnation;
+	o.nr_qps = link->pub.nr_qps;
+	if (link->mr) {
+		o.mem_addr = link->mr->iova;
+		o.mem_rkey = link->mr->rkey;
+		o.mem_len = link->pub.mem_size;
+	}
+	if (!mb->used)
+		ccm_msgbuf_start(mb);
+	if (ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
+		ccm_msgbuf_flush(mb);
+		ccm_msgbuf_start(mb);
+		ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn);
+	}
+	link->offered = true;
+	kfree(qpn);
+}
+
+static void ccm_msgbuf_name(struct ccm_msgbuf *mb, const char *name,
+			    u32 incarnation, u32 reason)
+{
+	struct ccm_name_info n = { .incarnation = incarnation,
+				   .reason = reason };
+
+	strscpy(n.name, name, sizeof(n.name));
+	if (!mb->used)
+		ccm_msgbuf_start(mb);
+	if (ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n)) {
+		ccm_msgbuf_flush(mb);
+		ccm_msgbuf_start(mb);
+		ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n);
+	}
+}
+
+static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
+				     struct ccm_client_state *cs)
+{
+	struct rdma_cm_id *ctrl = ccm_rdma_ctrl_id(peer);
+	struct ccm_link *link;
+	int ret;
+
+	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	if (!link)
+		return NULL;
+	link->cs = cs;
+	link->gen = peer->cur_gen;
+	link->incarnation = ++ccm_incarnation ?: ++ccm_incarnation;
+	link->peer = peer;
+	INIT_WORK(&link->cwork, ccm_link_connected_work);
+	INIT_WORK(&link->twork, ccm_link_teardown_work);
+	link->pub.peer_node_id = peer->peer_node_id;
+	link->pub.peer_epoch = peer->peer_epoch;
+	link->pub.local_epoch = peer->epoch;
+	cs->links++;
+	ret = ccm_link_create(link, ctrl->device, cs->client);
+	if (ret) {
+		ccm_client_error(cs, "cannot create its QPs (%d)", ret);
+		ccm_link_destroy(link);
+		kfree(link);
+		cs->links--;
+		return NULL;
+	}
+	return link;
+}
+
+/* Both offers are known: check they fit, then connect the QPs. */
+static void ccm_client_connect(struct ccm_peer *peer,
+			       struct ccm_client_state *cs,
+			       struct ccm_remote *r, struct ccm_msgbuf *gone)
+{
+	struct ccm_link *link = cs->link;
+	int ret;
+
+	if (r->nr_qps != link->pub.nr_qps) {
+		ccm_client_error(cs, "partner's client has %u QPs, this one %u",
+				 r->nr_qps, link->pub.nr_qps);
+		cs->st = CCM_CL_FAILED;
+		cs->refused_qps = r->nr_qps;
+		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
+				CCM_GONE_MISMATCH);
+		ccm_link_release(cs, CCM_DISC_FAILED);
+		return;
+	}
+	link->remote_incarnation = r->incarnation;
+	link->pub.remote_addr = r->mem_addr;
+	link->pub.remote_rkey = r->mem_rkey;
+	link->pub.remote_size = r->mem_len;
+	cs->st = CCM_CL_EXCHANGING;
+	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps);
+	link->rts = true;
+	if (ret) {
+		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);
+		cs->st = CCM_CL_FAILED;
+		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
+				CCM_GONE_FAILED);
+		ccm_link_release(cs, CCM_DISC_FAILED);
+	}
+}
+
+/*
+ * Bring every client as far as it can go on the current connection. Runs
+ * after every change: connection up or down, a message, a registration,
+ * a completed memory registration. Idempotent.
+ */
+static void ccm_clients_sync(struct ccm_peer *peer)
+{
+	struct ccm_msgbuf offer = { .peer = peer, .type = CCM_MSG_OFFER };
+	struct ccm_msgbuf ready = { .peer = peer, .type = CCM_MSG_READY };
+	struct ccm_msgbuf gone = { .peer = peer, .type = CCM_MSG_GONE };
+	bool up = peer->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer);
+	struct ccm_client_state *cs, *tmp;
+	struct ccm_remote *r;
+	struct ccm_link *link;
+	void *bufs;
+
+	lockdep_assert_held(&peer->lock);
+	bufs = kmalloc_array(3, CCM_MSG_MAX, GFP_KERNEL);
+	if (!bufs)
+		return;
+	offer.buf = bufs;
+	ready.buf = bufs + CCM_MSG_MAX;
+	gone.buf = bufs + 2 * CCM_MSG_MAX;
+
+	mutex_lock(&ccm_clients_lock);
+	list_for_each_entry_safe(cs, tmp, &ccm_clients, node) {
+		const char *name = cs->client->name;
+
+		if (cs->unregistering) {
+			if (cs->link && cs->link->offered && up)
+				ccm_msgbuf_name(&gone, name,
+						cs->link->incarnation,
+						CCM_GONE_UNREGISTERED);
+			ccm_link_release(cs, CCM_DISC_UNREGISTERED);
+			list_del_init(&cs->node);
+			ccm_nr_clients--;
+			if (!cs->links)
+				complete(&cs->gone);
+			continue;
+		}
+		if (!up || cs->st == CCM_CL_FAILED)
+			continue;
+		if (!cs->link) {
+			cs->link = ccm_link_new(peer, cs);
+			if (!cs->link) {
+				cs->st = CCM_CL_FAILED;
+				continue;
+			}
+		}
+		link = cs->link;
+		if (!link->offered)
+			ccm_msgbuf_offer(&offer, link);
+		r = ccm_remote_find(name);
+		if (!r)
+			continue;
+		if (!link->rts) {
+			ccm_client_connect(peer, cs, r, &gone);
+			if (!cs->link)
+				continue;
+		}
+		if (!link->ready_sent &&
+		    test_and_clear_bit(CCM_LINK_REG_DONE, &link->flags)) {
+			/* Pairs with the completion handler's barrier. */
+			smp_mb__after_atomic();
+			if (link->reg_status != IB_WC_SUCCESS) {
+				ccm_client_error(cs, "memory registration: %s",
+						 ib_wc_status_msg(link->reg_status));
+				cs->st = CCM_CL_FAILED;
+				ccm_msgbuf_name(&gone, name, link->incarnation,
+						CCM_GONE_FAILED);
+				ccm_link_release(cs, CCM_DISC_FAILED);
+				continue;
+			}
+			ccm_msgbuf_name(&ready, name, link->incarnation, 0);
+			link->ready_sent = true;
+		}
+		if (link->ready_sent && r->ready && !link->announced &&
+		    r->incarnation == link->remote_incarnation) {
+			link->announced = true;
+			cs->st = CCM_CL_CONNECTED;
+			cs->connects++;
+			pr_info("ccm: client %s connected (%u QPs)\n", name,
+				link->pub.nr_qps);
+			queue_work(ccm_cb_wq, &link->cwork);
+		}
+	}
+	mutex_unlock(&ccm_clients_lock);
+	/* In this order: a READY never overtakes its OFFER. */
+	ccm_msgbuf_flush(&offer);
+	ccm_msgbuf_flush(&ready);
+	ccm_msgbuf_flush(&gone);
+	kfree(bufs);
+}
+
+static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
+				 const struct ccm_msg_info *mi)
+{
+	size_t off = sizeof(struct ccm_wire_msg);
+	struct ccm_client_state *cs;
+	struct ccm_offer_info o;
+	struct ccm_remote *r;
+	unsigned int i;
+
+	for (i = 0; i < mi->count; i++) {
+		ccm_wire_msg_offer(msg, &off, &o);
+		r = ccm_remote_find(o.name);
+		if (r) {
+			list_del(&r->node);
+			kfree(r);
+		}
+		r = kzalloc(struct_size(r, qps, o.nr_qps), GFP_KERNEL);
+		if (!r)
+			continue;
+		memcpy(r->name, o.name, CCM_NAME_MAX);
+		r->incarnation = o.incarnation;
+		r->nr_qps = o.nr_qps;
+		r->mem_addr = o.mem_addr;
+		r->mem_rkey = o.mem_rkey;
+		r->mem_len = o.mem_len;
+		memcpy(r->qps, o.qps, o.nr_qps * sizeof(*o.qps));
+		list_add_tail(&r->node, &ccm_remotes);
+
+		mutex_lock(&ccm_clients_lock);
+		cs = ccm_client_find(o.name);
+		/* A new offer while ours is paired with an older one. */
+		if (cs && cs->link && cs->link->rts &&
+		    cs->link->remote_incarnation != o.incarnation)
+			ccm_link_release(cs, CCM_DISC_PARTNER_UNREGISTERED);
+		/* A partner client that changed may fit now: try again. */
+		if (cs && cs->st == CCM_CL_FAILED && cs->refused_qps &&
+		    cs->refused_qps != o.nr_qps) {
+			cs->st = CCM_CL_PENDING;
+			cs->refused_qps = 0;
+		}
+		mutex_unlock(&ccm_clients_lock);
+	}
+}
+
+static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
+				 const struct ccm_msg_info *mi)
+{
+	size_t off = sizeof(struct ccm_wire_msg);
+	struct ccm_client_state *cs;
+	struct ccm_name_info n;
+	struct ccm_remote *r;
+	unsigned int i;
+
+	for (i = 0; i < mi->count; i++) {
+		ccm_wire_msg_name(msg, &off, &n);
+		r = ccm_remote_find(n.name);
+		if (mi->type == CCM_MSG_READY) {
+			if (r && r->incarnation == n.incarnation)
+				r->ready = true;
+			else
+				ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+			continue;
+		}
+		/* GONE */
+		if (r && r->incarnation == n.incarnation) {
+			list_del(&r->node);
+			kfree(r);
+		}
+		mutex_lock(&ccm_clients_lock);
+		cs = ccm_client_find(n.name);
+		if (cs && cs->link && cs->link->rts &&
+		    cs->link->remote_incarnation == n.incarnation) {
+			if (n.reason == CCM_GONE_MISMATCH) {
+				ccm_client_error(cs, "the partner's client does not match");
+				cs->st = CCM_CL_FAILED;
+			}
+			ccm_link_release(cs, n.reason == CCM_GONE_UNREGISTERED ?
+					 CCM_DISC_PARTNER_UNREGISTERED :
+					 CCM_DISC_FAILED);
+		}
+		mutex_unlock(&ccm_clients_lock);
+	}
+}
+
+/**
+ * ccm_clients_rx() - a control message arrived on the current connection
+ * @peer: the partner
+ * @gen: the connection's generation
+ * @msg: the message as received
+ * @len: its length
+ *
+ * The message is validated as a whole before anything in it is used.
+ *
+ * Context: peer->work, peer->lock held.
+ */
+void ccm_clients_rx(struct ccm_peer *peer, u32 gen, const void *msg,
+		    size_t len)
+{
+	enum ccm_wire_status st;
+	struct ccm_msg_info mi;
+
+	lockdep_assert_held(&peer->lock);
+	st = ccm_wire_msg_decode(msg, len, &mi);
+	if (!st && mi.gen != gen)
+		st = CCM_WIRE_GEN;
+	if (st) {
+		ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+		ccm_peer_error(peer, "control message refused: %s",
+			       ccm_wire_status_str(st));
+		return;
+	}
+	if (ccm_remotes_gen != gen) {
+		ccm_remotes_clear();
+		ccm_remotes_gen = gen;
+	}
+	if (mi.type == CCM_MSG_OFFER)
+		ccm_clients_rx_offer(peer, msg, &mi);
+	else
+		ccm_clients_rx_names(peer, msg, &mi);
+	ccm_clients_sync(peer);
+}
+
+/**
+ * ccm_clients_up() - the handshake connected: offer every client
+ * @peer: the partner
+ *
+ * Context: peer->work, peer->lock held.
+ */
+void ccm_clients_up(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	if (ccm_remotes_gen != peer->cur_gen) {
+		ccm_remotes_clear();
+		ccm_remotes_gen = peer->cur_gen;
+	}
+	ccm_clients_sync(peer);
+}
+
+/**
+ * ccm_clients_down() - the connection is gone: disconnect every client
+ * @peer: the partner; peer->down_reason says why
+ *
+ * Context: peer->work, module unload or device removal; peer->lock held.
+ */
+void ccm_clients_down(struct ccm_peer *peer)
+{
+	struct ccm_client_state *cs;
+
+	lockdep_assert_held(&peer->lock);
+	ccm_remotes_clear();
+	mutex_lock(&ccm_clients_lock);
+	list_for_each_entry(cs, &ccm_clients, node) {
+		ccm_link_release(cs, peer->down_reason);
+		cs->st = CCM_CL_PENDING;
+	}
+	mutex_unlock(&ccm_clients_lock);
+	peer->down_reason = CCM_DISC_PARTNER_LOST;
+}
+
+/**
+ * ccm_clients_process() - act on registrations and completed registrations
+ * @peer: the partner
+ *
+ * Context: peer->work, peer->lock held.
+ */
+void ccm_clients_process(struct ccm_peer *peer)
+{
+	ccm_clients_sync(peer);
+}
+
+/**
+ * ccm_clients_flush() - wait until every queued callback and teardown ran
+ *
+ * Context: process context, no ccm lock held.
+ */
+void ccm_clients_flush(void)
+{
+	flush_workqueue(ccm_cb_wq);
+}
+
+/* ---- sysfs: /sys/kernel/ccm/clients/<name>/ ---- */
+
+#define to_cs(k) container_of(k, struct ccm_client_state, kobj)
+
+static ssize_t ccm_cs_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct ccm_client_state *cs = to_cs(kobj);
+	const char *name = attr->attr.name;
+	struct ccm_link *link;
+	ssize_t n = 0;
+	unsigned int i;
+
+	mutex_lock(&ccm_clients_lock);
+	link = cs->link;
+	if (!strcmp(name, "state")) {
+		n = sysfs_emit(buf, "%s\n", ccm_client_st_names[cs->st]);
+	} else if (!strcmp(name, "nr_qps")) {
+		n = sysfs_emit(buf, "%u\n", cs->client->nr_qps);
+	} else if (!strcmp(name, "mem_size")) {
+		n = sysfs_emit(buf, "%zu\n", cs->client->mem_size);
+	} else if (!strcmp(name, "connects")) {
+		n = sysfs_emit(buf, "%llu\n", cs->connects);
+	} else if (!strcmp(name, "disconnects")) {
+		n = sysfs_emit(buf, "%llu\n", cs->disconnects);
+	} else if (!strcmp(name, "last_error")) {
+		n = sysfs_emit(buf, "%s\n",
+			       cs->last_error[0] ? cs->last_error : "none");
+	} else if (!strcmp(name, "local_qpns") || !strcmp(name, "peer_qpns")) {
+		bool local = name[0] == 'l';
+
+		for (i = 0; link && link->rts && i < link->pub.nr_qps; i++) {
+			u32 qpn = local ? link->pub.qps[i]->qp_num :
+					  link->rqpn[i];
+
+			if (n + 12 >= PAGE_SIZE)
+				break;
+			n += sysfs_emit_at(buf, n, "%s%u", i ? " " : "", qpn);
+		}
+		n += sysfs_emit_at(buf, n, "\n");
+	}
+	mutex_unlock(&ccm_clients_lock);
+	return n;
+}
+
+#define CCM_CS_ATTR(_name)						\
+	static struct kobj_attribute ccm_cs_attr_##_name =		\
+		__ATTR(_name, 0444, ccm_cs_show, NULL)
+
+CCM_CS_ATTR(state);
+CCM_CS_ATTR(nr_qps);
+CCM_CS_ATTR(mem_size);
+CCM_CS_ATTR(connects);
+CCM_CS_ATTR(disconnects);
+CCM_CS_ATTR(last_error);
+CCM_CS_ATTR(local_qpns);
+CCM_CS_ATTR(peer_qpns);
+
+static struct attribute *ccm_cs_attrs[] = {
+	&ccm_cs_attr_state.attr,
+	&ccm_cs_attr_nr_qps.attr,
+	&ccm_cs_attr_mem_size.attr,
+	&ccm_cs_attr_connects.attr,
+	&ccm_cs_attr_disconnects.attr,
+	&ccm_cs_attr_last_error.attr,
+	&ccm_cs_attr_local_qpns.attr,
+	&ccm_cs_attr_peer_qpns.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(ccm_cs);
+
+static void ccm_cs_release(struct kobject *kobj)
+{
+	kfree(to_cs(kobj));
+}
+
+static struct kobj_type ccm_cs_ktype = {
+	.release = ccm_cs_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = ccm_cs_groups,
+};
+
+/* ---- the exported API ---- */
+
+static bool ccm_client_valid(const struct ccm_client *c)
+{
+	return c && ccm_wire_name_valid(c->name, CCM_CLIENT_NAME_MAX) &&
+	       c->nr_qps && c->nr_qps <= CCM_CLIENT_MAX_QPS &&
+	       c->send_depth <= CCM_CLIENT_MAX_DEPTH &&
+	       c->recv_depth <= CCM_CLIENT_MAX_DEPTH &&
+	       c->send_sge <= CCM_CLIENT_MAX_SGE &&
+	       c->recv_sge <= CCM_CLIENT_MAX_SGE &&
+	       c->mem_size <= CCM_CLIENT_MAX_MEM &&
+	       (c->poll_ctx == IB_POLL_SOFTIRQ ||
+		c->poll_ctx == IB_POLL_WORKQUEUE ||
+		c->poll_ctx == IB_POLL_UNBOUND_WORKQUEUE) &&
+	       c->connected && c->disconnected;
 }
 
 /**
  * ccm_register_client() - register a client module with ccm
- * @client: the client's description; must stay valid until
+ * @client: the client's description; must stay valid and unchanged until
  *	    ccm_unregister_client() returns
  *
- * Context: process context; may sleep. Callable before or after the
- * handshake has connected.
- * Return: 0; -EINVAL for an invalid name or QP count; -EEXIST when a
- * client of that name is registered already.
+ * The client is connected to the partner's client of the same name
+ * whenever ccm is connected to the partner and that client is registered
+ * there; ->connected() reports it. Callable at any time, also before ccm
+ * has connected and while a handshake or recovery is running.
+ *
+ * Context: process context; may sleep; not from a ccm callback.
+ * Return: 0; -EINVAL for an invalid description (name, counts, sizes,
+ * missing callbacks); -EEXIST when a client of that name is registered;
+ * -ENOSPC beyond CCM_MAX_CLIENTS clients; -ENOMEM.
  */
 int ccm_register_client(struct ccm_client *client)
 {
-	int ret = 0;
+	struct ccm_client_state *cs;
+	int ret;
 
-	if (!client || !ccm_client_name_valid(client->name) ||
-	    !client->nr_qps || client->nr_qps > CCM_CLIENT_MAX_QPS)
+	if (!ccm_client_valid(client))
 		return -EINVAL;
+	cs = kzalloc(sizeof(*cs), GFP_KERNEL);
+	if (!cs)
+		return -ENOMEM;
+	cs->client = client;
+	init_completion(&cs->gone);
+	INIT_LIST_HEAD(&cs->node);
+	kobject_init(&cs->kobj, &ccm_cs_ktype);
+
 	mutex_lock(&ccm_clients_lock);
 	if (ccm_client_find(client->name))
 		ret = -EEXIST;
+	else if (ccm_nr_clients >= CCM_MAX_CLIENTS)
+		ret = -ENOSPC;
 	else
-		list_add_tail(&client->node, &ccm_clients);
+		ret = kobject_add(&cs->kobj, ccm_clients_kobj, "%s",
+				  client->name);
+	if (ret) {
+		mutex_unlock(&ccm_clients_lock);
+		kobject_put(&cs->kobj);
+		return ret;
+	}
+	client->state = cs;
+	list_add_tail(&cs->node, &ccm_clients);
+	ccm_nr_clients++;
 	mutex_unlock(&ccm_clients_lock);
-	if (!ret)
-		pr_info("ccm: client %s registered (%u QPs), pending\n",
-			client->name, client->nr_qps);
-	return ret;
+	pr_info("ccm: client %s registered (%u QPs, %zu bytes)\n",
+		client->name, client->nr_qps, client->mem_size);
+	ccm_clients_peer();
+	return 0;
 }
 EXPORT_SYMBOL_GPL(ccm_register_client);
 
 /**
  * ccm_unregister_client() - remove a client registered with ccm
- * @client: a client passed to ccm_register_client() before
+ * @client: a client ccm_register_client() accepted
  *
- * Context: process context; may sleep.
+ * Tells the partner, drains and destroys the client's QPs and frees its
+ * memory; if the client was connected, ->disconnected() is called
+ * (CCM_DISC_UNREGISTERED) before this returns. No callback runs after.
+ *
+ * Context: process context; may sleep; not from a ccm callback.
  */
 void ccm_unregister_client(struct ccm_client *client)
 {
+	struct ccm_client_state *cs = client->state;
+
+	if (!cs)
+		return;
 	mutex_lock(&ccm_clients_lock);
-	if (ccm_client_find(client->name) == client)
-		list_del_init(&client->node);
+	cs->unregistering = true;
 	mutex_unlock(&ccm_clients_lock);
+	if (!ccm_clients_peer()) {
+		/* No partner object: nothing was ever created. */
+		mutex_lock(&ccm_clients_lock);
+		list_del_init(&cs->node);
+		ccm_nr_clients--;
+		mutex_unlock(&ccm_clients_lock);
+	} else {
+		wait_for_completion(&cs->gone);
+	}
+	client->state = NULL;
+	kobject_del(&cs->kobj);
+	kobject_put(&cs->kobj);
+	pr_info("ccm: client %s unregistered\n", client->name);
 }
 EXPORT_SYMBOL_GPL(ccm_unregister_client);
 
@@ -94,20 +830,31 @@ EXPORT_SYMBOL_GPL(ccm_unregister_client);
  * ccm_clients_init() - set up the client registry
  *
  * Context: process context (module init).
- * Return: 0.
+ * Return: 0 or -ENOMEM.
  */
 int ccm_clients_init(void)
 {
+	ccm_cb_wq = alloc_ordered_workqueue("ccm_cb", WQ_MEM_RECLAIM);
+	if (!ccm_cb_wq)
+		return -ENOMEM;
+	ccm_clients_kobj = kobject_create_and_add("clients", ccm_sysfs_root());
+	if (!ccm_clients_kobj) {
+		destroy_workqueue(ccm_cb_wq);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 /**
  * ccm_clients_exit() - tear down the client registry
  *
- * Context: process context (module exit).
+ * Context: process context (module exit), after the partner is gone.
  */
 void ccm_clients_exit(void)
 {
 	/* Clients use ccm's symbols, so none can be loaded any more. */
 	WARN_ON_ONCE(!list_empty(&ccm_clients));
+	destroy_workqueue(ccm_cb_wq);
+	kobject_put(ccm_clients_kobj);
+	ccm_remotes_clear();
 }

@@ -32,6 +32,7 @@
 
 struct ccm_conn;
 struct ib_device;
+struct rdma_cm_id;
 
 struct ccm_config {
 	struct sockaddr_storage peer_addr;	/* with the CM port */
@@ -74,6 +75,9 @@ enum ccm_stat {
 	CCM_STAT_DESC_INVALID,
 	CCM_STAT_MBOX_INVALID,
 	CCM_STAT_MBOX_STALE,
+	CCM_STAT_MSGS_SENT,
+	CCM_STAT_MSGS_RECEIVED,
+	CCM_STAT_MSGS_INVALID,
 	CCM_STAT_NR
 };
 
@@ -124,6 +128,7 @@ struct ccm_peer {
 	u64 last_handshake_ns;
 	u64 peer_node_id;		/* last partner seen */
 	u64 peer_epoch;
+	int down_reason;		/* enum ccm_disconnect_reason, next loss */
 	char last_error[CCM_LAST_ERROR_LEN];
 	/* Written under @lock, read locklessly by sysfs. */
 	u64 stats[CCM_STAT_NR];
@@ -166,15 +171,24 @@ void ccm_rdma_release(struct ccm_peer *peer, u32 gen);
 void ccm_rdma_poll_mbox(struct ccm_peer *peer);
 void ccm_rdma_publish(struct ccm_peer *peer);
 bool ccm_rdma_cur_ready(struct ccm_peer *peer);
+int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len);
+struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer);
 
 /* ccm_sysfs.c */
 int ccm_sysfs_init(void);
 void ccm_sysfs_exit(void);
 int ccm_sysfs_add_peer(struct ccm_peer *peer);
 void ccm_sysfs_del_peer(struct ccm_peer *peer);
+struct kobject *ccm_sysfs_root(void);
 
 /* ccm_clients.c */
 int ccm_clients_init(void);
 void ccm_clients_exit(void);
+void ccm_clients_rx(struct ccm_peer *peer, u32 gen, const void *msg,
+		    size_t len);
+void ccm_clients_up(struct ccm_peer *peer);
+void ccm_clients_down(struct ccm_peer *peer);
+void ccm_clients_process(struct ccm_peer *peer);
+void ccm_clients_flush(void);
 
 #endif /* _CCM_INTERNAL_H */

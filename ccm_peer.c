@@ -12,6 +12,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
+#include <ccm/ccm.h>
 #include "ccm_internal.h"
 
 struct workqueue_struct *ccm_wq;
@@ -44,6 +45,9 @@ const char * const ccm_stat_names[CCM_STAT_NR] = {
 	[CCM_STAT_DESC_INVALID]		= "descriptor_invalid",
 	[CCM_STAT_MBOX_INVALID]		= "mailbox_invalid",
 	[CCM_STAT_MBOX_STALE]		= "mailbox_stale",
+	[CCM_STAT_MSGS_SENT]		= "messages_sent",
+	[CCM_STAT_MSGS_RECEIVED]	= "messages_received",
+	[CCM_STAT_MSGS_INVALID]		= "messages_invalid",
 };
 
 /**
@@ -147,12 +151,19 @@ static u32 ccm_peer_timeout_ms(struct ccm_peer *peer, enum ccm_timeout tmo)
 	return 0;
 }
 
-static void ccm_peer_arm_timer(struct ccm_peer *peer)
+/*
+ * Arm the timer of the state just entered. Moving between the sub-states
+ * of state 5 keeps the one timer running: the bound is on state 5 as a
+ * whole.
+ */
+static void ccm_peer_arm_timer(struct ccm_peer *peer, enum ccm_state old)
 {
 	enum ccm_timeout tmo = ccm_state_timeout(peer->state);
 
 	lockdep_assert_held(&peer->lock);
 	peer->tmo_stamp = peer->stats[CCM_STAT_TRANSITIONS];
+	if (tmo == CCM_TMO_HANDSHAKE && ccm_state_timeout(old) == tmo)
+		return;
 	if (tmo == CCM_TMO_NONE || peer->stopping) {
 		cancel_delayed_work(&peer->timer);
 		return;
@@ -247,9 +258,16 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 			 ccm_event_name(ev), gen);
 		ccm_rdma_publish(peer);
 	}
+	/* A read not yet posted belongs to the state that asked for it. */
+	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)
+		peer->pending_read = 0;
 	ccm_peer_do_actions(peer, res.actions, gen);
+	if (old == CCM_S_CONNECTED && res.next != CCM_S_CONNECTED)
+		ccm_clients_down(peer);
+	if (res.actions & CCM_ACT_CONNECTED)
+		ccm_clients_up(peer);
 	if (res.next != old) {
-		ccm_peer_arm_timer(peer);
+		ccm_peer_arm_timer(peer, old);
 		ccm_peer_poll_update(peer);
 	}
 	return res.actions & CCM_ACT_KICK;
@@ -302,8 +320,10 @@ static void ccm_peer_work(struct work_struct *work)
 	struct ccm_peer *peer = container_of(work, struct ccm_peer, work);
 
 	mutex_lock(&peer->lock);
-	if (!peer->stopping)
+	if (!peer->stopping) {
 		ccm_rdma_process(peer);
+		ccm_clients_process(peer);
+	}
 	mutex_unlock(&peer->lock);
 }
 
@@ -388,6 +408,7 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 	INIT_DELAYED_WORK(&peer->timer, ccm_peer_timer);
 	INIT_DELAYED_WORK(&peer->poll, ccm_peer_poll);
 	peer->state = CCM_S_INITIAL;
+	peer->down_reason = CCM_DISC_PARTNER_LOST;
 	peer->node_id = ccm_peer_default_node_id(cfg);
 	do {
 		peer->epoch = get_random_u64();

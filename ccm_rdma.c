@@ -24,11 +24,19 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 
+#include <ccm/ccm.h>
 #include "ccm_internal.h"
 
-/* Send queue: REG_MR + descriptor SEND + one READ + three mailbox WRITEs. */
-#define CCM_MAX_SEND_WR		(6 + 1)		/* +1 for ib_drain_sq() */
-#define CCM_MAX_RECV_WR		(1 + 1)		/* +1 for ib_drain_rq() */
+/* Control messages (the client exchange) in flight per direction. */
+#define CCM_NR_RX		4
+#define CCM_NR_TX		4
+
+/*
+ * Send queue: REG_MR + descriptor SEND + one READ + three mailbox WRITEs +
+ * the control messages; receive queue: the descriptor + the messages.
+ */
+#define CCM_MAX_SEND_WR		(6 + CCM_NR_TX + 1)	/* +1 for ib_drain_sq() */
+#define CCM_MAX_RECV_WR		(1 + CCM_NR_RX + 1)	/* +1 for ib_drain_rq() */
 #define CCM_CQ_SIZE		(CCM_MAX_SEND_WR + CCM_MAX_RECV_WR)
 #define CCM_PRIV_MAX		64
 #define CCM_LISTEN_BACKLOG	8
@@ -63,6 +71,18 @@ enum {
 	CCM_CEV_READ,
 	CCM_CEV_WRITE,		/* + enum ccm_mbox_msg */
 	CCM_CEV_LISTEN_LOST = CCM_CEV_WRITE + CCM_MBOX_NR,
+	CCM_CEV_RX,		/* + receive buffer index */
+	CCM_CEV_TX = CCM_CEV_RX + CCM_NR_RX,	/* + send buffer index */
+	CCM_CEV_NR = CCM_CEV_TX + CCM_NR_TX,
+};
+
+static_assert(CCM_CEV_NR <= BITS_PER_LONG);
+
+/* A control message waiting for a free send buffer. */
+struct ccm_tx {
+	struct list_head node;
+	size_t len;
+	u8 data[];
 };
 
 struct ccm_conn {
@@ -83,6 +103,9 @@ struct ccm_conn {
 	enum ib_wc_status send_status;
 	enum ib_wc_status read_status;
 	enum ib_wc_status write_status[CCM_MBOX_NR];
+	enum ib_wc_status rx_status[CCM_NR_RX];
+	u32 rx_len[CCM_NR_RX];
+	enum ib_wc_status tx_status[CCM_NR_TX];
 
 	/* Everything below: worker only, under peer->lock. */
 	bool established;
@@ -114,6 +137,16 @@ struct ccm_conn {
 	struct ib_cqe send_cqe;
 	struct ib_cqe read_cqe;
 	struct ib_cqe write_cqe[CCM_MBOX_NR];
+
+	/* Control messages: buffers of CCM_MSG_MAX bytes each. */
+	void *rx_buf[CCM_NR_RX];
+	u64 rx_dma[CCM_NR_RX];
+	struct ib_cqe rx_cqe[CCM_NR_RX];
+	void *tx_buf[CCM_NR_TX];
+	u64 tx_dma[CCM_NR_TX];
+	struct ib_cqe tx_cqe[CCM_NR_TX];
+	bool tx_busy[CCM_NR_TX];
+	struct list_head txq;		/* struct ccm_tx waiting for a buffer */
 };
 
 static void ccm_conn_signal(struct ccm_conn *conn, unsigned int bit)
@@ -173,6 +206,25 @@ static void ccm_write_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 }
 
+static void ccm_rx_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+	unsigned int i = wc->wr_cqe - conn->rx_cqe;
+
+	conn->rx_status[i] = wc->status;
+	conn->rx_len[i] = wc->byte_len;
+	ccm_conn_signal(conn, CCM_CEV_RX + i);
+}
+
+static void ccm_tx_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+	unsigned int i = wc->wr_cqe - conn->tx_cqe;
+
+	conn->tx_status[i] = wc->status;
+	ccm_conn_signal(conn, CCM_CEV_TX + i);
+}
+
 static void ccm_qp_event(struct ib_event *ev, void *ctx)
 {
 	struct ccm_conn *conn = ctx;
@@ -209,6 +261,11 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_peer *peer,
 	conn->read_cqe.done = ccm_read_done;
 	for (msg = 0; msg < CCM_MBOX_NR; msg++)
 		conn->write_cqe[msg].done = ccm_write_done;
+	for (msg = 0; msg < CCM_NR_RX; msg++)
+		conn->rx_cqe[msg].done = ccm_rx_done;
+	for (msg = 0; msg < CCM_NR_TX; msg++)
+		conn->tx_cqe[msg].done = ccm_tx_done;
+	INIT_LIST_HEAD(&conn->txq);
 	return conn;
 }
 
@@ -311,6 +368,77 @@ static int ccm_addr_cmp(const struct sockaddr_storage *a,
 
 /* ---- connection life cycle (worker, peer->lock) ---- */
 
+static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
+{
+	struct ccm_tx *tx, *tmp;
+	unsigned int i;
+
+	for (i = 0; i < CCM_NR_RX; i++) {
+		if (conn->rx_dma[i])
+			ib_dma_unmap_single(dev, conn->rx_dma[i], CCM_MSG_MAX,
+					    DMA_FROM_DEVICE);
+		kfree(conn->rx_buf[i]);
+	}
+	for (i = 0; i < CCM_NR_TX; i++) {
+		if (conn->tx_dma[i])
+			ib_dma_unmap_single(dev, conn->tx_dma[i], CCM_MSG_MAX,
+					    DMA_TO_DEVICE);
+		kfree(conn->tx_buf[i]);
+	}
+	list_for_each_entry_safe(tx, tmp, &conn->txq, node)
+		kfree(tx);
+}
+
+static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
+{
+	struct ib_recv_wr wr = {};
+	struct ib_sge sge;
+
+	sge.addr = conn->rx_dma[i];
+	sge.length = CCM_MSG_MAX;
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.wr_cqe = &conn->rx_cqe[i];
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	return ib_post_recv(conn->qp, &wr, NULL);
+}
+
+/* Message buffers, and the receives: posted after the descriptor's. */
+static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
+{
+	struct ib_device *dev = conn->cm_id->device;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < CCM_NR_TX; i++) {
+		conn->tx_buf[i] = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
+		if (!conn->tx_buf[i])
+			return -ENOMEM;
+		conn->tx_dma[i] = ib_dma_map_single(dev, conn->tx_buf[i],
+						    CCM_MSG_MAX, DMA_TO_DEVICE);
+		if (ib_dma_mapping_error(dev, conn->tx_dma[i])) {
+			conn->tx_dma[i] = 0;
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < CCM_NR_RX; i++) {
+		conn->rx_buf[i] = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
+		if (!conn->rx_buf[i])
+			return -ENOMEM;
+		conn->rx_dma[i] = ib_dma_map_single(dev, conn->rx_buf[i],
+						    CCM_MSG_MAX,
+						    DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(dev, conn->rx_dma[i])) {
+			conn->rx_dma[i] = 0;
+			return -ENOMEM;
+		}
+		ret = ccm_conn_post_rx(conn, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * Free a connection and everything it holds, whatever state it reached.
  * Order: disconnect, drain (waits for every completion handler), destroy
@@ -345,6 +473,7 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
 	if (conn->buf_mapped)
 		ib_dma_unmap_single(dev, conn->buf_dma, CCM_BUF_SIZE,
 				    DMA_BIDIRECTIONAL);
+	ccm_conn_free_msg_bufs(conn, dev);
 	if (conn->cq)
 		ib_free_cq(conn->cq);
 	if (conn->pd)
@@ -454,7 +583,10 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	wr.wr_cqe = &conn->recv_cqe;
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
-	return ib_post_recv(conn->qp, &wr, NULL);
+	ret = ib_post_recv(conn->qp, &wr, NULL);
+	if (ret)
+		return ret;
+	return ccm_conn_alloc_msg_bufs(conn);
 }
 
 static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
@@ -529,6 +661,9 @@ static void ccm_conn_make_current(struct ccm_peer *peer, struct ccm_conn *conn)
 	if (old && old->used) {
 		/* The FSM was working on it: that attempt is over. */
 		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		if (old->peer_epoch && conn->peer_epoch &&
+		    old->peer_epoch != conn->peer_epoch)
+			peer->down_reason = CCM_DISC_PARTNER_REBOOTED;
 		ccm_peer_event(peer, CCM_EV_CONN_LOST, old->gen);
 		pending_read = 0;
 	}
@@ -878,6 +1013,130 @@ static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 	ccm_peer_event(peer, CCM_EV_WRITE_OK, conn->gen);
 }
 
+/* Post queued messages while send buffers are free. */
+static int ccm_conn_tx_kick(struct ccm_conn *conn)
+{
+	struct ib_device *dev = conn->cm_id->device;
+	struct ib_send_wr wr = {};
+	struct ccm_tx *tx;
+	struct ib_sge sge;
+	unsigned int i;
+	int ret;
+
+	while ((tx = list_first_entry_or_null(&conn->txq, struct ccm_tx,
+					      node))) {
+		for (i = 0; i < CCM_NR_TX && conn->tx_busy[i]; i++)
+			;
+		if (i == CCM_NR_TX)
+			return 0;
+		memcpy(conn->tx_buf[i], tx->data, tx->len);
+		ib_dma_sync_single_for_device(dev, conn->tx_dma[i], tx->len,
+					      DMA_TO_DEVICE);
+		sge.addr = conn->tx_dma[i];
+		sge.length = tx->len;
+		sge.lkey = conn->pd->local_dma_lkey;
+		wr.opcode = IB_WR_SEND;
+		wr.wr_cqe = &conn->tx_cqe[i];
+		wr.send_flags = IB_SEND_SIGNALED;
+		wr.sg_list = &sge;
+		wr.num_sge = 1;
+		ret = ib_post_send(conn->qp, &wr, NULL);
+		if (ret)
+			return ret;
+		conn->tx_busy[i] = true;
+		list_del(&tx->node);
+		kfree(tx);
+	}
+	return 0;
+}
+
+static void ccm_conn_tx_done(struct ccm_conn *conn, unsigned int i)
+{
+	struct ccm_peer *peer = conn->peer;
+
+	conn->tx_busy[i] = false;
+	if (conn->tx_status[i] != IB_WC_SUCCESS) {
+		ccm_peer_error(peer, "control message send: %s",
+			       ib_wc_status_msg(conn->tx_status[i]));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_MSGS_SENT);
+	if (ccm_conn_tx_kick(conn)) {
+		ccm_peer_error(peer, "control message send: cannot post");
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	}
+}
+
+static void ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
+{
+	struct ccm_peer *peer = conn->peer;
+
+	if (conn->rx_status[i] != IB_WC_SUCCESS) {
+		ccm_peer_error(peer, "control message receive: %s",
+			       ib_wc_status_msg(conn->rx_status[i]));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
+				   conn->rx_len[i], DMA_FROM_DEVICE);
+	ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
+	if (conn == peer->cur)
+		ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
+			       conn->rx_len[i]);
+	/* ccm_clients_rx() does not free connections: @conn is still here. */
+	if (ccm_conn_post_rx(conn, i)) {
+		ccm_peer_error(peer, "control message receive: cannot repost");
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	}
+}
+
+/**
+ * ccm_rdma_send_msg() - send a control message on the current connection
+ * @peer: the partner
+ * @msg: the message
+ * @len: its length, at most CCM_MSG_MAX
+ *
+ * Messages go out in order; they wait for a free send buffer when all are
+ * in flight.
+ *
+ * Context: process context, peer->lock held.
+ * Return: 0 when queued or sent, else a negative errno.
+ */
+int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len)
+{
+	struct ccm_conn *conn = peer->cur;
+	struct ccm_tx *tx;
+
+	lockdep_assert_held(&peer->lock);
+	if (!conn || !conn->ready)
+		return -ENOTCONN;
+	if (len > CCM_MSG_MAX)
+		return -EMSGSIZE;
+	tx = kmalloc(struct_size(tx, data, len), GFP_KERNEL);
+	if (!tx)
+		return -ENOMEM;
+	tx->len = len;
+	memcpy(tx->data, msg, len);
+	list_add_tail(&tx->node, &conn->txq);
+	return ccm_conn_tx_kick(conn);
+}
+
+/**
+ * ccm_rdma_ctrl_id() - the current control connection's CM id
+ * @peer: the partner
+ *
+ * For rdma_init_qp_attr() and the device of client links.
+ *
+ * Context: process context, peer->lock held.
+ * Return: the CM id, or NULL when no connection is ready.
+ */
+struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	return peer->cur && peer->cur->ready ? peer->cur->cm_id : NULL;
+}
+
 static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 {
 	struct ccm_peer *peer = conn->peer;
@@ -930,6 +1189,10 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		if (bit > CCM_CEV_WRITE && bit < CCM_CEV_WRITE + CCM_MBOX_NR &&
 		    conn == peer->cur)
 			ccm_conn_write_done(conn, bit - CCM_CEV_WRITE);
+		else if (bit >= CCM_CEV_RX && bit < CCM_CEV_RX + CCM_NR_RX)
+			ccm_conn_rx(conn, bit - CCM_CEV_RX);
+		else if (bit >= CCM_CEV_TX && bit < CCM_CEV_TX + CCM_NR_TX)
+			ccm_conn_tx_done(conn, bit - CCM_CEV_TX);
 		break;
 	}
 }
@@ -1286,6 +1549,7 @@ restart:
 		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
 		ccm_peer_error(peer, "RDMA device %s removed",
 			       dev_name(&dev->dev));
+		peer->down_reason = CCM_DISC_DEVICE_GONE;
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
 		goto restart;
@@ -1317,6 +1581,8 @@ static void ccm_ib_remove(struct ib_device *dev, void *client_data)
 		mutex_unlock(&peer->lock);
 	}
 	mutex_unlock(&ccm_peers_lock);
+	/* Client links on @dev are torn down on the callback workqueue. */
+	ccm_clients_flush();
 }
 
 static struct ib_client ccm_ib_client = {

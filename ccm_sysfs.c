@@ -239,3 +239,13 @@ void ccm_sysfs_exit(void)
 	kobject_put(ccm_kobj);
 }
 
+/**
+ * ccm_sysfs_root() - the /sys/kernel/ccm kobject, parent of other parts' files
+ *
+ * Context: any, between ccm_sysfs_init() and ccm_sysfs_exit().
+ * Return: the kobject.
+ */
+struct kobject *ccm_sysfs_root(void)
+{
+	return ccm_kobj;
+}

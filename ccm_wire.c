@@ -290,7 +290,8 @@ enum ccm_wire_status ccm_wire_sentinel_decode(const void *buf, size_t len,
 				  offsetof(struct ccm_wire_sentinel, crc));
 	if (st)
 		return st;
-	if (be32_to_cpu(w->mbox_offset) != CCM_MBOX_OFFSET || !w->epoch)
+	if (be32_to_cpu(w->mbox_offset) != CCM_MBOX_OFFSET || !w->epoch ||
+	    w->reserved)
 		return CCM_WIRE_FIELD;
 	out->node_id = be64_to_cpu(w->node_id);
 	out->epoch = be64_to_cpu(w->epoch);
@@ -400,4 +401,319 @@ enum ccm_wire_status ccm_wire_mbox_check(const struct ccm_mbox_info *m,
 	if (m->gen != gen)
 		return CCM_WIRE_GEN;
 	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_name_valid() - is this a valid client name?
+ * @name: the name, NUL-terminated within @max bytes
+ * @max: the size of the buffer holding it
+ *
+ * 1 to @max - 1 characters of [a-z0-9_-], NUL-terminated.
+ *
+ * Context: any.
+ * Return: true when valid.
+ */
+bool ccm_wire_name_valid(const char *name, size_t max)
+{
+	size_t len, i;
+
+	if (!name)
+		return false;
+	len = strnlen(name, max);
+	if (!len || len == max)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
+		    c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+static_assert(sizeof(struct ccm_wire_msg) == 24);
+static_assert(sizeof(struct ccm_wire_offer) == 56);
+static_assert(sizeof(struct ccm_wire_qp) == 8);
+static_assert(sizeof(struct ccm_wire_name) == 40);
+static_assert(sizeof(struct ccm_wire_msg) + sizeof(struct ccm_wire_offer) +
+	      CCM_MAX_QPS * sizeof(struct ccm_wire_qp) <= CCM_MSG_MAX);
+
+/**
+ * ccm_wire_msg_init() - start a control message
+ * @buf: the buffer
+ * @cap: its size
+ * @type: enum ccm_msg_type
+ * @gen: the control connection's generation
+ *
+ * Context: any.
+ * Return: 0, or -ENOSPC when @cap cannot hold a header.
+ */
+int ccm_wire_msg_init(void *buf, size_t cap, u8 type, u32 gen)
+{
+	struct ccm_wire_msg *m = buf;
+
+	if (cap < sizeof(*m))
+		return -ENOSPC;
+	memset(m, 0, sizeof(*m));
+	m->magic = cpu_to_be32(CCM_MAGIC_MSG);
+	m->version = CCM_WIRE_VERSION;
+	m->type = type;
+	m->hdr_len = cpu_to_be16(sizeof(*m));
+	m->length = cpu_to_be32(sizeof(*m));
+	m->gen = cpu_to_be32(gen);
+	return 0;
+}
+
+/* Room for @need more bytes? Then count the entry and return where. */
+static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
+{
+	struct ccm_wire_msg *m = buf;
+	u32 len = be32_to_cpu(m->length);
+
+	if (len > cap || cap - len < need || be16_to_cpu(m->count) == U16_MAX)
+		return NULL;
+	m->length = cpu_to_be32(len + need);
+	be16_add_cpu(&m->count, 1);
+	return (u8 *)buf + len;
+}
+
+/**
+ * ccm_wire_msg_add_offer() - append one client's offer to an OFFER message
+ * @buf: a message started with ccm_wire_msg_init()
+ * @cap: the buffer's size
+ * @o: the client's name, incarnation, QP count and memory
+ * @qpn: @o->nr_qps QP numbers
+ * @psn: @o->nr_qps send PSNs
+ *
+ * Context: any.
+ * Return: 0, or -ENOSPC when it does not fit (the message is unchanged).
+ */
+int ccm_wire_msg_add_offer(void *buf, size_t cap,
+			   const struct ccm_offer_info *o, const u32 *qpn,
+			   const u32 *psn)
+{
+	size_t need = sizeof(struct ccm_wire_offer) +
+		      (size_t)o->nr_qps * sizeof(struct ccm_wire_qp);
+	struct ccm_wire_offer *w;
+	struct ccm_wire_qp *q;
+	unsigned int i;
+
+	w = ccm_wire_msg_reserve(buf, cap, need);
+	if (!w)
+		return -ENOSPC;
+	memset(w, 0, sizeof(*w));
+	strscpy(w->name, o->name, sizeof(w->name));
+	w->incarnation = cpu_to_be32(o->incarnation);
+	w->nr_qps = cpu_to_be16(o->nr_qps);
+	w->mem_addr = cpu_to_be64(o->mem_addr);
+	w->mem_rkey = cpu_to_be32(o->mem_rkey);
+	w->mem_len = cpu_to_be32(o->mem_len);
+	q = (struct ccm_wire_qp *)(w + 1);
+	for (i = 0; i < o->nr_qps; i++) {
+		q[i].qpn = cpu_to_be32(qpn[i]);
+		q[i].psn = cpu_to_be32(psn[i]);
+	}
+	return 0;
+}
+
+/**
+ * ccm_wire_msg_add_name() - append a name to a READY or GONE message
+ * @buf: a message started with ccm_wire_msg_init()
+ * @cap: the buffer's size
+ * @n: the client's name, incarnation and (GONE) reason
+ *
+ * Context: any.
+ * Return: 0, or -ENOSPC when it does not fit.
+ */
+int ccm_wire_msg_add_name(void *buf, size_t cap,
+			  const struct ccm_name_info *n)
+{
+	struct ccm_wire_name *w;
+
+	w = ccm_wire_msg_reserve(buf, cap, sizeof(*w));
+	if (!w)
+		return -ENOSPC;
+	memset(w, 0, sizeof(*w));
+	strscpy(w->name, n->name, sizeof(w->name));
+	w->incarnation = cpu_to_be32(n->incarnation);
+	w->reason = cpu_to_be32(n->reason);
+	return 0;
+}
+
+/**
+ * ccm_wire_msg_finish() - seal a control message
+ * @buf: the message
+ *
+ * Context: any.
+ * Return: its length in bytes, what to send.
+ */
+size_t ccm_wire_msg_finish(void *buf)
+{
+	struct ccm_wire_msg *m = buf;
+	u32 len = be32_to_cpu(m->length);
+
+	m->crc = 0;
+	m->crc = ccm_wire_crc(buf, len);
+	return len;
+}
+
+static bool ccm_wire_name_in(const char *name, const void *buf, size_t upto,
+			     size_t entry_off)
+{
+	const struct ccm_wire_msg *m = buf;
+	size_t off = sizeof(*m);
+
+	while (off < upto) {
+		const char *other = (const char *)buf + off;
+
+		if (!strncmp(other, name, CCM_NAME_MAX))
+			return true;
+		if (m->type == CCM_MSG_OFFER) {
+			const struct ccm_wire_offer *w = (const void *)other;
+
+			off += sizeof(*w) + be16_to_cpu(w->nr_qps) *
+					    sizeof(struct ccm_wire_qp);
+		} else {
+			off += entry_off;
+		}
+	}
+	return false;
+}
+
+/**
+ * ccm_wire_msg_decode() - validate a whole control message
+ * @buf: the message as received
+ * @len: the number of bytes received
+ * @out: the header fields, written only when the message is valid
+ *
+ * Checks the header, the CRC over the whole message, and every entry: it
+ * lies inside the message, its name is valid and unique in the message,
+ * QP counts are 1 to CCM_MAX_QPS, and the entries fill the message
+ * exactly. After this, ccm_wire_msg_offer() and ccm_wire_msg_name() may
+ * walk the entries without further checks.
+ *
+ * Context: any.
+ * Return: CCM_WIRE_OK, or why the message is refused.
+ */
+enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
+					 struct ccm_msg_info *out)
+{
+	const struct ccm_wire_msg *m = buf;
+	struct ccm_wire_msg hdr;
+	u32 mlen, crc, i, count;
+	size_t off;
+
+	if (!buf || len < sizeof(*m))
+		return CCM_WIRE_SHORT;
+	if (be32_to_cpu(m->magic) != CCM_MAGIC_MSG)
+		return CCM_WIRE_MAGIC;
+	if (m->version != CCM_WIRE_VERSION)
+		return CCM_WIRE_VERSION_BAD;
+	mlen = be32_to_cpu(m->length);
+	if (be16_to_cpu(m->hdr_len) != sizeof(*m) || mlen < sizeof(*m) ||
+	    mlen > CCM_MSG_MAX)
+		return CCM_WIRE_LENGTH;
+	if (mlen > len)
+		return CCM_WIRE_SHORT;
+	hdr = *m;
+	hdr.crc = 0;
+	crc = crc32_le(~0U, (const u8 *)&hdr, sizeof(hdr));
+	crc = crc32_le(crc, (const u8 *)buf + sizeof(hdr), mlen - sizeof(hdr));
+	if (cpu_to_be32(crc ^ ~0U) != m->crc)
+		return CCM_WIRE_CRC;
+	if (m->type < CCM_MSG_OFFER || m->type >= CCM_MSG_NR || m->reserved ||
+	    !m->gen)
+		return CCM_WIRE_FIELD;
+	count = be16_to_cpu(m->count);
+	if (count > CCM_MAX_CLIENTS)
+		return CCM_WIRE_FIELD;
+
+	off = sizeof(*m);
+	for (i = 0; i < count; i++) {
+		const char *name = (const char *)buf + off;
+		size_t size;
+
+		if (m->type == CCM_MSG_OFFER) {
+			const struct ccm_wire_offer *w = (const void *)name;
+			u16 nr;
+
+			if (mlen - off < sizeof(*w))
+				return CCM_WIRE_LENGTH;
+			nr = be16_to_cpu(w->nr_qps);
+			if (!nr || nr > CCM_MAX_QPS || w->reserved ||
+			    (!w->mem_len && (w->mem_addr || w->mem_rkey)))
+				return CCM_WIRE_FIELD;
+			size = sizeof(*w) + nr * sizeof(struct ccm_wire_qp);
+		} else {
+			const struct ccm_wire_name *w = (const void *)name;
+
+			size = sizeof(*w);
+			if (mlen - off >= size && m->type == CCM_MSG_GONE &&
+			    (!w->reason ||
+			     be32_to_cpu(w->reason) >= CCM_GONE_NR))
+				return CCM_WIRE_FIELD;
+			if (mlen - off >= size && m->type == CCM_MSG_READY &&
+			    w->reason)
+				return CCM_WIRE_FIELD;
+		}
+		if (mlen - off < size)
+			return CCM_WIRE_LENGTH;
+		if (!ccm_wire_name_valid(name, CCM_NAME_MAX) ||
+		    memchr_inv(name + strnlen(name, CCM_NAME_MAX), 0,
+			       CCM_NAME_MAX - strnlen(name, CCM_NAME_MAX)))
+			return CCM_WIRE_FIELD;
+		if (ccm_wire_name_in(name, buf, off, size))
+			return CCM_WIRE_FIELD;
+		off += size;
+	}
+	if (off != mlen)
+		return CCM_WIRE_LENGTH;
+	out->type = m->type;
+	out->gen = be32_to_cpu(m->gen);
+	out->length = mlen;
+	out->count = count;
+	return CCM_WIRE_OK;
+}
+
+/**
+ * ccm_wire_msg_offer() - the next entry of a validated OFFER message
+ * @buf: a message ccm_wire_msg_decode() accepted
+ * @off: where the entry starts (sizeof(struct ccm_wire_msg) for the first);
+ *	 advanced past it
+ * @out: the entry; out->qps points into @buf
+ *
+ * Context: any.
+ */
+void ccm_wire_msg_offer(const void *buf, size_t *off,
+			struct ccm_offer_info *out)
+{
+	const struct ccm_wire_offer *w = (const void *)((const u8 *)buf + *off);
+
+	memcpy(out->name, w->name, CCM_NAME_MAX);
+	out->incarnation = be32_to_cpu(w->incarnation);
+	out->nr_qps = be16_to_cpu(w->nr_qps);
+	out->mem_addr = be64_to_cpu(w->mem_addr);
+	out->mem_rkey = be32_to_cpu(w->mem_rkey);
+	out->mem_len = be32_to_cpu(w->mem_len);
+	out->qps = (const struct ccm_wire_qp *)(w + 1);
+	*off += sizeof(*w) + out->nr_qps * sizeof(struct ccm_wire_qp);
+}
+
+/**
+ * ccm_wire_msg_name() - the next entry of a validated READY or GONE message
+ * @buf: a message ccm_wire_msg_decode() accepted
+ * @off: where the entry starts; advanced past it
+ * @out: the entry
+ *
+ * Context: any.
+ */
+void ccm_wire_msg_name(const void *buf, size_t *off, struct ccm_name_info *out)
+{
+	const struct ccm_wire_name *w = (const void *)((const u8 *)buf + *off);
+
+	memcpy(out->name, w->name, CCM_NAME_MAX);
+	out->incarnation = be32_to_cpu(w->incarnation);
+	out->reason = be32_to_cpu(w->reason);
+	*off += sizeof(*w);
 }

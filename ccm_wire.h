@@ -20,6 +20,7 @@
 #define CCM_MAGIC_DESC		0x43434d44	/* "CCMD" sentinel descriptor */
 #define CCM_MAGIC_SENTINEL	0x43434d53	/* "CCMS" sentinel header */
 #define CCM_MAGIC_MBOX		0x43434d4d	/* "CCMM" mailbox message */
+#define CCM_MAGIC_MSG		0x43434d58	/* "CCMX" control message */
 
 /* Layout of the sentinel page. */
 #define CCM_SENTINEL_SIZE	4096		/* registered and exposed */
@@ -110,6 +111,64 @@ struct ccm_wire_mbox {
 	__be32 reserved;
 } __packed;
 
+/*
+ * Control messages, SENT on the control QP once connected: the client
+ * exchange. A message is a header followed by @count entries.
+ */
+#define CCM_MSG_MAX		32768		/* bytes, header included */
+#define CCM_NAME_MAX		32		/* client name, NUL included */
+#define CCM_MAX_CLIENTS		64		/* per node */
+#define CCM_MAX_QPS		1024		/* per client */
+
+enum ccm_msg_type {
+	CCM_MSG_OFFER = 1,	/* clients with their QPs and memory */
+	CCM_MSG_READY = 2,	/* these clients' QPs are RTS on our side */
+	CCM_MSG_GONE = 3,	/* these clients are gone (or failed) here */
+	CCM_MSG_NR
+};
+
+struct ccm_wire_msg {
+	__be32 magic;
+	u8 version;
+	u8 type;		/* enum ccm_msg_type */
+	__be16 hdr_len;		/* sizeof(struct ccm_wire_msg) */
+	__be32 length;		/* the whole message */
+	__be32 gen;		/* the control connection's generation */
+	__be16 count;		/* entries that follow */
+	__be16 reserved;
+	__be32 crc;		/* over the whole message, this field as 0 */
+} __packed;
+
+/* OFFER entry, followed by nr_qps struct ccm_wire_qp. */
+struct ccm_wire_offer {
+	char name[CCM_NAME_MAX];	/* NUL-padded */
+	__be32 incarnation;	/* new for every set of QPs offered */
+	__be16 nr_qps;
+	__be16 reserved;
+	__be64 mem_addr;	/* the memory exposed to the partner's client */
+	__be32 mem_rkey;
+	__be32 mem_len;		/* 0: none */
+} __packed;
+
+struct ccm_wire_qp {
+	__be32 qpn;
+	__be32 psn;		/* the sender's send PSN for this QP */
+} __packed;
+
+/* READY and GONE entry. */
+struct ccm_wire_name {
+	char name[CCM_NAME_MAX];
+	__be32 incarnation;
+	__be32 reason;		/* GONE: why (enum ccm_gone_reason) */
+} __packed;
+
+enum ccm_gone_reason {
+	CCM_GONE_UNREGISTERED = 1,	/* the client unregistered */
+	CCM_GONE_MISMATCH = 2,		/* the offers do not fit together */
+	CCM_GONE_FAILED = 3,		/* setting the QPs up failed */
+	CCM_GONE_NR
+};
+
 /* Host-order views, filled by the decoders. */
 struct ccm_cm_info {
 	u8 type;
@@ -163,6 +222,44 @@ enum ccm_wire_status {
 };
 
 const char *ccm_wire_status_str(enum ccm_wire_status st);
+bool ccm_wire_name_valid(const char *name, size_t max);
+
+struct ccm_msg_info {
+	u8 type;
+	u32 gen;
+	u32 length;
+	u16 count;
+};
+
+struct ccm_offer_info {
+	char name[CCM_NAME_MAX];
+	u32 incarnation;
+	u16 nr_qps;
+	u64 mem_addr;
+	u32 mem_rkey;
+	u32 mem_len;
+	const struct ccm_wire_qp *qps;	/* points into the message */
+};
+
+struct ccm_name_info {
+	char name[CCM_NAME_MAX];
+	u32 incarnation;
+	u32 reason;
+};
+
+int ccm_wire_msg_init(void *buf, size_t cap, u8 type, u32 gen);
+int ccm_wire_msg_add_offer(void *buf, size_t cap,
+			   const struct ccm_offer_info *o, const u32 *qpn,
+			   const u32 *psn);
+int ccm_wire_msg_add_name(void *buf, size_t cap,
+			  const struct ccm_name_info *n);
+size_t ccm_wire_msg_finish(void *buf);
+enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
+					 struct ccm_msg_info *out);
+void ccm_wire_msg_offer(const void *buf, size_t *off,
+			struct ccm_offer_info *out);
+void ccm_wire_msg_name(const void *buf, size_t *off,
+		       struct ccm_name_info *out);
 
 void ccm_wire_cm_encode(struct ccm_wire_cm *w, const struct ccm_cm_info *in);
 enum ccm_wire_status ccm_wire_cm_decode(const void *buf, size_t len,

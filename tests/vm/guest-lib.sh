@@ -166,3 +166,47 @@ check_connected() {
 log_identity() {
 	log "IDENTITY local_epoch=$(cat $CCM_SYSFS/local_epoch) peer_epoch=$(cat $CCM_SYSFS/peer_epoch) node_id=$(cat $CCM_SYSFS/node_id) peer_node_id=$(cat $CCM_SYSFS/peer_node_id)"
 }
+
+# ---- client (ccm_echo) helpers ----
+
+# echo_load [params]: load the sample client
+echo_load() {
+	local out rc
+	out=$(modprobe ccm_echo "$@" 2>&1)
+	rc=$?
+	log "modprobe ccm_echo $* -> rc=$rc${out:+ ($out)}"
+	return $rc
+}
+
+echo_unload() {
+	local out rc
+	out=$(rmmod ccm_echo 2>&1)
+	rc=$?
+	log "rmmod ccm_echo -> rc=$rc${out:+ ($out)}"
+	return $rc
+}
+
+# echo_wait_verified NAME NR_QPS TIMEOUT_S: every QP ping-ponged and the
+# partner's RDMA write verified, as seen by the sample on this node
+echo_wait_verified() {
+	local d=/sys/kernel/ccm_echo/$1
+	wait_file_eq "$d/qps_ok" "$2" "$3" || { fail "$1: qps_ok $(cat $d/qps_ok 2>&1), want $2"; return 1; }
+	wait_file_eq "$d/write_ok" 1 "$3" || { fail "$1: write not verified"; return 1; }
+	expect_eq "$1.errors" "$(cat $d/errors)" 0
+	expect_eq "$1.ccm_state" "$(cat $CCM_SYSFS/clients/$1/state)" connected
+}
+
+# echo_check_all PREFIX COUNT NR_QPS TIMEOUT_S
+echo_check_all() {
+	local i=0
+	while [ $i -lt "$2" ]; do
+		echo_wait_verified "$1$i" "$3" "$4" || return 1
+		i=$((i + 1))
+	done
+	log "all $2 clients x $3 QPs verified"
+}
+
+# qpn_count NAME local|peer: how many QP numbers sysfs lists
+qpn_count() {
+	cat "$CCM_SYSFS/clients/$1/$2_qpns" | wc -w
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm - the verbs side of a client link: create a client's PD, CQs, QPs and
+ * exposed memory, connect the QPs to the partner's from the exchanged QP
+ * numbers and PSNs, and tear it all down.
+ *
+ * QPs are moved INIT -> RTR -> RTS by hand (no RDMA CM handshake per QP):
+ * the attributes come from rdma_init_qp_attr() on the connected control
+ * connection, which describes the same path, with the destination QP
+ * number and the PSNs replaced by the exchanged ones.
+ */
+#include <linux/gfp.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "ccm_internal.h"
+#include "ccm_link.h"
+
+#define CCM_LINK_RD_ATOMIC	16	/* RDMA READs in flight per QP, at most */
+
+static void ccm_link_reg_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_link *link = container_of(wc->wr_cqe, struct ccm_link,
+					     reg_cqe);
+
+	link->reg_status = wc->status;
+	/* Pairs with the worker's test_and_clear_bit(). */
+	smp_mb__before_atomic();
+	set_bit(CCM_LINK_REG_DONE, &link->flags);
+	queue_work(ccm_wq, &link->peer->work);
+}
+
+static unsigned int ccm_or(unsigned int v, unsigned int def)
+{
+	return v ? v : def;
+}
+
+static int ccm_link_alloc_mem(struct ccm_link *link, const struct ccm_client *c)
+{
+	struct ib_device *dev = link->pub.device;
+	unsigned int npages;
+	int n;
+
+	link->mem_alloc = PAGE_ALIGN(c->mem_size);
+	npages = link->mem_alloc >> PAGE_SHIFT;
+	link->pub.mem = alloc_pages_exact(link->mem_alloc,
+					  GFP_KERNEL | __GFP_ZERO);
+	if (!link->pub.mem)
+		return -ENOMEM;
+	link->pub.mem_size = c->mem_size;
+	link->mem_dma = ib_dma_map_single(dev, link->pub.mem, link->mem_alloc,
+					  DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(dev, link->mem_dma)) {
+		link->mem_dma = 0;
+		return -ENOMEM;
+	}
+	link->mr = ib_alloc_mr(link->pub.pd, IB_MR_TYPE_MEM_REG, npages);
+	if (IS_ERR(link->mr)) {
+		int ret = PTR_ERR(link->mr);
+
+		link->mr = NULL;
+		return ret;
+	}
+	sg_init_table(&link->sg, 1);
+	sg_set_buf(&link->sg, link->pub.mem, link->mem_alloc);
+	sg_dma_address(&link->sg) = link->mem_dma;
+	sg_dma_len(&link->sg) = link->mem_alloc;
+	n = ib_map_mr_sg(link->mr, &link->sg, 1, NULL, PAGE_SIZE);
+	if (n != 1)
+		return n < 0 ? n : -EINVAL;
+	/* A new rkey for every link: the partner's old one stops working. */
+	ib_update_fast_reg_key(link->mr, ib_inc_rkey(link->mr->rkey));
+	return 0;
+}
+
+/**
+ * ccm_link_create() - create a client's verbs resources on a device
+ * @link: zeroed, with ->cs and ->peer set
+ * @dev: the device of the control connection
+ * @c: the client's description (validated at registration)
+ *
+ * Creates the PD, one CQ per QP, the QPs (in RESET: their numbers go into
+ * the OFFER) and, if asked for, the exposed memory with an MR mapped but
+ * not yet registered (its rkey is known already).
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno; on error ccm_link_destroy() frees what
+ * was created.
+ */
+int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
+		    const struct ccm_client *c)
+{
+	struct ccm_client_link *pub = &link->pub;
+	unsigned int sd = ccm_or(c->send_depth, 16);
+	unsigned int rd = ccm_or(c->recv_depth, 16);
+	unsigned int i;
+	int ret;
+
+	pub->device = dev;
+	pub->nr_qps = c->nr_qps;
+	link->reg_cqe.done = ccm_link_reg_done;
+	pub->qps = kcalloc(c->nr_qps, sizeof(*pub->qps), GFP_KERNEL);
+	pub->cqs = kcalloc(c->nr_qps, sizeof(*pub->cqs), GFP_KERNEL);
+	link->psn = kcalloc(c->nr_qps, sizeof(*link->psn), GFP_KERNEL);
+	link->rqpn = kcalloc(c->nr_qps, sizeof(*link->rqpn), GFP_KERNEL);
+	if (!pub->qps || !pub->cqs || !link->psn || !link->rqpn)
+		return -ENOMEM;
+	pub->pd = ib_alloc_pd(dev, 0);
+	if (IS_ERR(pub->pd)) {
+		ret = PTR_ERR(pub->pd);
+		pub->pd = NULL;
+		return ret;
+	}
+	for (i = 0; i < c->nr_qps; i++) {
+		struct ib_qp_init_attr qa = {};
+		struct ib_qp *qp;
+		struct ib_cq *cq;
+
+		/* Send + receive, +1 for the memory registration on QP 0. */
+		cq = ib_alloc_cq(dev, link, sd + rd + 1,
+				 i % max(dev->num_comp_vectors, 1), c->poll_ctx);
+		if (IS_ERR(cq))
+			return PTR_ERR(cq);
+		pub->cqs[i] = cq;
+		qa.send_cq = cq;
+		qa.recv_cq = cq;
+		qa.cap.max_send_wr = sd + 1 + 1;	/* + REG_MR + drain */
+		qa.cap.max_recv_wr = rd + 1;		/* + drain */
+		qa.cap.max_send_sge = ccm_or(c->send_sge, 1);
+		qa.cap.max_recv_sge = ccm_or(c->recv_sge, 1);
+		qa.sq_sig_type = IB_SIGNAL_REQ_WR;
+		qa.qp_type = IB_QPT_RC;
+		qp = ib_create_qp(pub->pd, &qa);
+		if (IS_ERR(qp))
+			return PTR_ERR(qp);
+		pub->qps[i] = qp;
+		link->psn[i] = get_random_u32() & 0xffffff;
+	}
+	if (c->mem_size) {
+		ret = ccm_link_alloc_mem(link, c);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int ccm_link_modify(struct ccm_link *link, struct rdma_cm_id *ctrl,
+			   unsigned int i, const struct ccm_wire_qp *rqp)
+{
+	struct ib_device *dev = link->pub.device;
+	struct ib_qp *qp = link->pub.qps[i];
+	struct ib_qp_attr attr;
+	int mask, ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_state = IB_QPS_INIT;
+	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
+	if (ret)
+		return ret;
+	attr.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
+			       IB_ACCESS_REMOTE_WRITE;
+	ret = ib_modify_qp(qp, &attr, mask | IB_QP_ACCESS_FLAGS);
+	if (ret)
+		return ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_state = IB_QPS_RTR;
+	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
+	if (ret)
+		return ret;
+	attr.dest_qp_num = be32_to_cpu(rqp->qpn);
+	attr.rq_psn = be32_to_cpu(rqp->psn) & 0xffffff;
+	attr.max_dest_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
+					dev->attrs.max_qp_rd_atom);
+	ret = ib_modify_qp(qp, &attr, mask | IB_QP_MAX_DEST_RD_ATOMIC);
+	if (ret)
+		return ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_state = IB_QPS_RTS;
+	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
+	if (ret)
+		return ret;
+	attr.sq_psn = link->psn[i];
+	attr.max_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
+				   dev->attrs.max_qp_init_rd_atom);
+	return ib_modify_qp(qp, &attr, mask | IB_QP_MAX_QP_RD_ATOMIC);
+}
+
+/**
+ * ccm_link_connect() - connect every QP to the partner's, register memory
+ * @link: a link from ccm_link_create()
+ * @ctrl: the connected control connection to the partner
+ * @rqps: the partner's QP numbers and send PSNs, link->pub.nr_qps of them
+ *
+ * When the client exposes memory, its registration is posted on QP 0
+ * (the first QP of the link's PD in RTS); its completion sets
+ * CCM_LINK_REG_DONE and queues the partner's work. Without memory the
+ * link is ready when this returns.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno.
+ */
+int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
+		     const struct ccm_wire_qp *rqps)
+{
+	struct ib_reg_wr reg = {};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < link->pub.nr_qps; i++) {
+		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
+		ret = ccm_link_modify(link, ctrl, i, &rqps[i]);
+		if (ret)
+			return ret;
+	}
+	link->rts_ok = true;
+	if (!link->mr) {
+		set_bit(CCM_LINK_REG_DONE, &link->flags);
+		return 0;
+	}
+	reg.wr.opcode = IB_WR_REG_MR;
+	reg.wr.wr_cqe = &link->reg_cqe;
+	reg.wr.send_flags = IB_SEND_SIGNALED;
+	reg.mr = link->mr;
+	reg.key = link->mr->rkey;
+	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
+		     IB_ACCESS_REMOTE_WRITE;
+	return ib_post_send(link->pub.qps[0], &reg.wr, NULL);
+}
+
+/**
+ * ccm_link_drain() - stop every QP and wait for all its completions
+ * @link: the link
+ *
+ * Only a link whose QPs all reached RTS can have work requests posted;
+ * QPs that never did are destroyed without draining.
+ *
+ * Context: process context, may sleep; not from a completion handler.
+ */
+void ccm_link_drain(struct ccm_link *link)
+{
+	unsigned int i;
+
+	if (!link->rts_ok)
+		return;
+	for (i = 0; i < link->pub.nr_qps; i++)
+		if (link->pub.qps[i])
+			ib_drain_qp(link->pub.qps[i]);
+}
+
+/**
+ * ccm_link_destroy() - free a link's verbs resources and memory
+ * @link: the link, drained if its QPs ever left RESET
+ *
+ * Frees whatever ccm_link_create() got to, in reverse order; not @link
+ * itself.
+ *
+ * Context: process context, may sleep.
+ */
+void ccm_link_destroy(struct ccm_link *link)
+{
+	struct ccm_client_link *pub = &link->pub;
+	unsigned int i;
+
+	if (link->mr)
+		ib_dereg_mr(link->mr);
+	if (link->mem_dma)
+		ib_dma_unmap_single(pub->device, link->mem_dma,
+				    link->mem_alloc, DMA_BIDIRECTIONAL);
+	if (pub->mem)
+		free_pages_exact(pub->mem, link->mem_alloc);
+	for (i = 0; pub->qps && i < pub->nr_qps; i++) {
+		if (pub->qps[i])
+			ib_destroy_qp(pub->qps[i]);
+		if (pub->cqs && pub->cqs[i])
+			ib_free_cq(pub->cqs[i]);
+	}
+	if (pub->pd)
+		ib_dealloc_pd(pub->pd);
+	kfree(link->rqpn);
+	kfree(link->psn);
+	kfree(pub->cqs);
+	kfree(pub->qps);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ccm - a client's link to its partner: the QPs, CQs and memory ccm creates
+ * for one client on one control connection (ccm_link.c), and its life cycle
+ * (ccm_clients.c).
+ */
+#ifndef _CCM_LINK_H
+#define _CCM_LINK_H
+
+#include <linux/scatterlist.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include <ccm/ccm.h>
+#include "ccm_wire.h"
+
+struct ccm_peer;
+
+/* Bits of link->flags, set by completion handlers. */
+#define CCM_LINK_REG_DONE	0
+
+struct ccm_link {
+	struct ccm_client_link pub;	/* what the client sees */
+	struct ccm_client_state *cs;	/* owner */
+	u32 gen;			/* control connection it belongs to */
+	u32 incarnation;		/* of this set of QPs, in our OFFER */
+	u32 *psn;			/* our send PSN per QP */
+	struct ib_mr *mr;		/* exposes pub.mem to the partner */
+	u64 mem_dma;
+	size_t mem_alloc;		/* pub.mem's allocation size */
+	struct scatterlist sg;
+	struct ib_cqe reg_cqe;
+	enum ib_wc_status reg_status;
+	unsigned long flags;
+	struct ccm_peer *peer;		/* whose work to queue on completion */
+	/* Worker only (peer->lock). */
+	bool offered;		/* our OFFER went out */
+	bool rts;		/* connecting was tried (see rts_ok) */
+	bool rts_ok;		/* every QP is RTS: WRs may have been posted */
+	bool ready_sent;	/* our READY went out */
+	bool announced;		/* ->connected() was queued */
+	u32 remote_incarnation;
+	u32 *rqpn;			/* the partner's QP numbers, for sysfs */
+	enum ccm_disconnect_reason reason;	/* for the teardown */
+	struct work_struct cwork;	/* ->connected(), on ccm_cb_wq */
+	struct work_struct twork;	/* teardown, on ccm_cb_wq after cwork */
+};
+
+int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
+		    const struct ccm_client *c);
+int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
+		     const struct ccm_wire_qp *rqps);
+void ccm_link_drain(struct ccm_link *link);
+void ccm_link_destroy(struct ccm_link *link);
+
+#endif /* _CCM_LINK_H */

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ccm_echo - a sample ccm client that proves the handed-over QPs and memory
+ * carry data.
+ *
+ * Registers @clients clients named <prefix>0, <prefix>1, ... of @qps QPs
+ * and @mem_size bytes each. Once ccm connects one to the partner's client
+ * of the same name, it sends PING on every QP and answers every PING with
+ * a PONG carrying the same token; it RDMA WRITEs a pattern derived from
+ * its node's epoch into the partner's memory on QP 0, followed by a SEND
+ * that tells the partner to check it. Each side therefore verifies, by
+ * data, every QP in both directions and the partner's write into its own
+ * memory. Results: /sys/kernel/ccm_echo/<name>/ and dmesg.
+ */
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <rdma/ib_verbs.h>
+
+#include <ccm/ccm.h>
+
+static unsigned int clients = 1;
+module_param(clients, uint, 0444);
+MODULE_PARM_DESC(clients, "Number of clients to register (default 1, max 64)");
+
+static unsigned int qps = 4;
+module_param(qps, uint, 0444);
+MODULE_PARM_DESC(qps, "QPs per client (default 4)");
+
+static unsigned int mem_size = 65536;
+module_param(mem_size, uint, 0444);
+MODULE_PARM_DESC(mem_size, "Bytes of memory each client exposes (default 65536)");
+
+static char *prefix = "echo";
+module_param(prefix, charp, 0444);
+MODULE_PARM_DESC(prefix, "Client name prefix (default \"echo\")");
+
+#define ECHO_RX_PER_QP	3	/* PING, PONG, and on QP 0 the write notice */
+#define ECHO_TX_PER_QP	3	/* the same three, each its own buffer */
+#define ECHO_SLOTS_PER_QP	(ECHO_RX_PER_QP + ECHO_TX_PER_QP)
+#define ECHO_WRITE_LEN	4096
+
+enum { ECHO_PING = 1, ECHO_PONG = 2, ECHO_WDONE = 3 };
+
+struct echo_msg {
+	__be32 type;
+	__be32 qp;
+	__be64 token;
+};
+
+struct echo;
+
+struct echo_slot {
+	struct ib_cqe cqe;
+	struct echo *e;
+	u32 qp;
+	u32 off;		/* in e->buf */
+};
+
+/* One client and its results. */
+struct echo {
+	struct ccm_client client;
+	char name[CCM_CLIENT_NAME_MAX];
+	struct kobject kobj;
+	/* Valid between ->connected() and the end of ->disconnected(). */
+	const struct ccm_client_link *link;
+	u8 *buf;
+	u64 dma;
+	size_t buf_len;
+	struct echo_slot *slots;
+	unsigned int nr_slots;
+	u64 token;		/* our PING tokens and write pattern */
+	/* Results of the current round. */
+	atomic_t qps_ok;
+	atomic_t write_ok;
+	atomic_t errors;
+	atomic_t connects;
+	atomic_t disconnects;
+	atomic_t connected;
+};
+
+static struct echo *echoes;
+static unsigned int nr_echoes;
+static struct kobject *echo_kobj;
+
+static u8 echo_pattern(u64 epoch, unsigned int i)
+{
+	return (u8)(epoch >> ((i % 8) * 8)) ^ (u8)(i * 31);
+}
+
+static struct echo_slot *echo_slot(struct echo *e, u32 qp, unsigned int k)
+{
+	return &e->slots[qp * ECHO_SLOTS_PER_QP + k];
+}
+
+static void echo_err(struct echo *e, struct ib_wc *wc, const char *what)
+{
+	if (wc->status == IB_WC_WR_FLUSH_ERR)
+		return;		/* the link is going down */
+	atomic_inc(&e->errors);
+	pr_warn_ratelimited("ccm_echo: %s: %s: %s\n", e->name, what,
+			    ib_wc_status_msg(wc->status));
+}
+
+static int echo_post_recv(struct echo_slot *s)
+{
+	struct echo *e = s->e;
+	struct ib_recv_wr wr = {};
+	struct ib_sge sge = {
+		.addr = e->dma + s->off,
+		.length = sizeof(struct echo_msg),
+		.lkey = e->link->pd->local_dma_lkey,
+	};
+
+	wr.wr_cqe = &s->cqe;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	return ib_post_recv(e->link->qps[s->qp], &wr, NULL);
+}
+
+static void echo_send_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct echo_slot *s = container_of(wc->wr_cqe, struct echo_slot, cqe);
+
+	if (wc->status != IB_WC_SUCCESS)
+		echo_err(s->e, wc, "send");
+}
+
+static int echo_send(struct echo *e, u32 qp, unsigned int k, u32 type,
+		     u64 token)
+{
+	struct echo_slot *s = echo_slot(e, qp, ECHO_RX_PER_QP + k);
+	struct echo_msg *m = (struct echo_msg *)(e->buf + s->off);
+	struct ib_send_wr wr = {};
+	struct ib_sge sge = {
+		.addr = e->dma + s->off,
+		.length = sizeof(*m),
+		.lkey = e->link->pd->local_dma_lkey,
+	};
+
+	m->type = cpu_to_be32(type);
+	m->qp = cpu_to_be32(qp);
+	m->token = cpu_to_be64(token);
+	ib_dma_sync_single_for_device(e->link->device, e->dma + s->off,
+				      sizeof(*m), DMA_BIDIRECTIONAL);
+	s->cqe.done = echo_send_done;
+	wr.opcode = IB_WR_SEND;
+	wr.wr_cqe = &s->cqe;
+	wr.send_flags = IB_SEND_SIGNALED;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	return ib_post_send(e->link->qps[qp], &wr, NULL);
+}
+
+static void echo_check_done(struct echo *e)
+{
+	if (atomic_read(&e->qps_ok) == e->link->nr_qps &&
+	    atomic_read(&e->write_ok) == 1)
+		pr_info("ccm_echo: %s: round %d: %u/%u QPs ping-pong ok, RDMA write verified\n",
+			e->name, atomic_read(&e->connects),
+			atomic_read(&e->qps_ok), e->link->nr_qps);
+}
+
+static void echo_verify_write(struct echo *e, u64 len)
+{
+	const u8 *mem = e->link->mem;
+	u64 epoch = e->link->peer_epoch;
+	unsigned int i;
+
+	if (!mem || len > e->link->mem_size) {
+		atomic_inc(&e->errors);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (mem[i] != echo_pattern(epoch, i)) {
+			atomic_inc(&e->errors);
+			pr_warn("ccm_echo: %s: byte %u of the partner's write is %02x, want %02x\n",
+				e->name, i, mem[i], echo_pattern(epoch, i));
+			return;
+		}
+	}
+	atomic_set(&e->write_ok, 1);
+}
+
+static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct echo_slot *s = container_of(wc->wr_cqe, struct echo_slot, cqe);
+	struct echo *e = s->e;
+	struct echo_msg *m = (struct echo_msg *)(e->buf + s->off);
+	u32 type, qp;
+	u64 token;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		echo_err(e, wc, "receive");
+		return;
+	}
+	ib_dma_sync_single_for_cpu(e->link->device, e->dma + s->off,
+				   sizeof(*m), DMA_BIDIRECTIONAL);
+	if (wc->byte_len != sizeof(*m)) {
+		atomic_inc(&e->errors);
+		return;
+	}
+	type = be32_to_cpu(m->type);
+	qp = be32_to_cpu(m->qp);
+	token = be64_to_cpu(m->token);
+	if (qp != s->qp) {
+		atomic_inc(&e->errors);
+		return;
+	}
+	switch (type) {
+	case ECHO_PING:
+		if (echo_send(e, qp, 1, ECHO_PONG, token))
+			atomic_inc(&e->errors);
+		break;
+	case ECHO_PONG:
+		if (token == (e->token ^ qp))
+			atomic_inc(&e->qps_ok);
+		else
+			atomic_inc(&e->errors);
+		break;
+	case ECHO_WDONE:
+		echo_verify_write(e, token);
+		break;
+	default:
+		atomic_inc(&e->errors);
+		return;
+	}
+	echo_check_done(e);
+}
+
+static void echo_write_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct echo_slot *s = container_of(wc->wr_cqe, struct echo_slot, cqe);
+
+	if (wc->status != IB_WC_SUCCESS)
+		echo_err(s->e, wc, "RDMA write");
+}
+
+/* RDMA WRITE our pattern into the partner's memory, then tell it. */
+static int echo_write(struct echo *e)
+{
+	const struct ccm_client_link *l = e->link;
+	u32 len = min_t(u32, ECHO_WRITE_LEN, l->remote_size);
+	struct echo_slot *s = &e->slots[e->nr_slots - 1];
+	struct ib_rdma_wr wr = {};
+	struct ib_sge sge;
+	unsigned int i;
+	int ret;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++)
+		e->buf[s->off + i] = echo_pattern(e->token, i);
+	ib_dma_sync_single_for_device(l->device, e->dma + s->off, len,
+				      DMA_BIDIRECTIONAL);
+	sge.addr = e->dma + s->off;
+	sge.length = len;
+	sge.lkey = l->pd->local_dma_lkey;
+	s->cqe.done = echo_write_done;
+	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	wr.wr.wr_cqe = &s->cqe;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = l->remote_addr;
+	wr.rkey = l->remote_rkey;
+	ret = ib_post_send(l->qps[0], &wr.wr, NULL);
+	if (ret)
+		return ret;
+	/* Same QP: the partner sees the data before this message. */
+	return echo_send(e, 0, 2, ECHO_WDONE, len);
+}
+
+static void echo_connected(struct ccm_client *client,
+			   const struct ccm_client_link *link)
+{
+	struct echo *e = container_of(client, struct echo, client);
+	unsigned int qp, k, n = 0;
+	int ret = 0;
+
+	e->link = link;
+	/* The partner checks our write against its peer_epoch: our epoch. */
+	e->token = link->local_epoch;
+	atomic_set(&e->qps_ok, 0);
+	atomic_set(&e->write_ok, link->remote_size ? 0 : 1);
+	e->nr_slots = link->nr_qps * ECHO_SLOTS_PER_QP + 1;
+	e->buf_len = e->nr_slots * sizeof(struct echo_msg) + ECHO_WRITE_LEN;
+	e->slots = kcalloc(e->nr_slots, sizeof(*e->slots), GFP_KERNEL);
+	e->buf = kzalloc(e->buf_len, GFP_KERNEL);
+	if (!e->slots || !e->buf)
+		goto err;
+	e->dma = ib_dma_map_single(link->device, e->buf, e->buf_len,
+				   DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(link->device, e->dma)) {
+		e->dma = 0;
+		goto err;
+	}
+	for (k = 0; k < e->nr_slots; k++) {
+		e->slots[k].e = e;
+		e->slots[k].qp = k / ECHO_SLOTS_PER_QP;
+		e->slots[k].off = k * sizeof(struct echo_msg);
+	}
+	/* The write source: the last slot, with room after it. */
+	e->slots[e->nr_slots - 1].qp = 0;
+	for (qp = 0; qp < link->nr_qps; qp++) {
+		for (k = 0; k < ECHO_RX_PER_QP; k++) {
+			struct echo_slot *s = echo_slot(e, qp, k);
+
+			s->cqe.done = echo_recv_done;
+			ret = ret ?: echo_post_recv(s);
+		}
+	}
+	atomic_inc(&e->connects);
+	atomic_set(&e->connected, 1);
+	for (qp = 0; qp < link->nr_qps && !ret; qp++, n++)
+		ret = echo_send(e, qp, 0, ECHO_PING, e->token ^ qp);
+	if (!ret)
+		ret = echo_write(e);
+	if (ret) {
+		atomic_inc(&e->errors);
+		pr_warn("ccm_echo: %s: cannot post (%d) after %u PINGs\n",
+			e->name, ret, n);
+	}
+	return;
+err:
+	atomic_inc(&e->errors);
+	pr_warn("ccm_echo: %s: out of memory\n", e->name);
+}
+
+static void echo_disconnected(struct ccm_client *client,
+			      enum ccm_disconnect_reason reason)
+{
+	struct echo *e = container_of(client, struct echo, client);
+
+	/* Every WR has completed: the buffers are ours again. */
+	if (e->dma)
+		ib_dma_unmap_single(e->link->device, e->dma, e->buf_len,
+				    DMA_BIDIRECTIONAL);
+	e->dma = 0;
+	kfree(e->buf);
+	e->buf = NULL;
+	kfree(e->slots);
+	e->slots = NULL;
+	e->link = NULL;
+	atomic_set(&e->connected, 0);
+	atomic_inc(&e->disconnects);
+	pr_info("ccm_echo: %s: disconnected: %s\n", e->name,
+		ccm_disconnect_reason_str(reason));
+}
+
+/* /sys/kernel/ccm_echo/<name>/{connected,qps_ok,write_ok,errors,...} */
+static ssize_t echo_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct echo *e = container_of(kobj, struct echo, kobj);
+	const char *n = attr->attr.name;
+	atomic_t *v = !strcmp(n, "qps_ok") ? &e->qps_ok :
+		      !strcmp(n, "write_ok") ? &e->write_ok :
+		      !strcmp(n, "errors") ? &e->errors :
+		      !strcmp(n, "connects") ? &e->connects :
+		      !strcmp(n, "disconnects") ? &e->disconnects :
+		      &e->connected;
+
+	return sysfs_emit(buf, "%d\n", atomic_read(v));
+}
+
+#define ECHO_ATTR(_n) \
+	static struct kobj_attribute echo_attr_##_n = __ATTR(_n, 0444, echo_show, NULL)
+ECHO_ATTR(connected);
+ECHO_ATTR(qps_ok);
+ECHO_ATTR(write_ok);
+ECHO_ATTR(errors);
+ECHO_ATTR(connects);
+ECHO_ATTR(disconnects);
+
+static struct attribute *echo_attrs[] = {
+	&echo_attr_connected.attr, &echo_attr_qps_ok.attr,
+	&echo_attr_write_ok.attr, &echo_attr_errors.attr,
+	&echo_attr_connects.attr, &echo_attr_disconnects.attr, NULL
+};
+ATTRIBUTE_GROUPS(echo);
+
+static void echo_release(struct kobject *kobj)
+{
+}
+
+static struct kobj_type echo_ktype = {
+	.release = echo_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = echo_groups,
+};
+
+static void echo_cleanup(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_echoes; i++) {
+		ccm_unregister_client(&echoes[i].client);
+		kobject_put(&echoes[i].kobj);
+	}
+	nr_echoes = 0;
+	kobject_put(echo_kobj);
+	kfree(echoes);
+}
+
+static int __init echo_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!clients || clients > 64 || !qps || qps > CCM_CLIENT_MAX_QPS ||
+	    mem_size > CCM_CLIENT_MAX_MEM)
+		return -EINVAL;
+	echoes = kcalloc(clients, sizeof(*echoes), GFP_KERNEL);
+	if (!echoes)
+		return -ENOMEM;
+	echo_kobj = kobject_create_and_add("ccm_echo", kernel_kobj);
+	if (!echo_kobj) {
+		kfree(echoes);
+		return -ENOMEM;
+	}
+	for (i = 0; i < clients; i++) {
+		struct echo *e = &echoes[i];
+
+		snprintf(e->name, sizeof(e->name), "%s%u", prefix, i);
+		e->client.name = e->name;
+		e->client.nr_qps = qps;
+		e->client.send_depth = 8;
+		e->client.recv_depth = ECHO_RX_PER_QP + 1;
+		e->client.mem_size = mem_size;
+		e->client.poll_ctx = IB_POLL_SOFTIRQ;
+		e->client.connected = echo_connected;
+		e->client.disconnected = echo_disconnected;
+		ret = kobject_init_and_add(&e->kobj, &echo_ktype, echo_kobj,
+					   "%s", e->name);
+		if (ret) {
+			kobject_put(&e->kobj);
+			goto err;
+		}
+		ret = ccm_register_client(&e->client);
+		if (ret) {
+			pr_err("ccm_echo: cannot register %s: %d\n", e->name,
+			       ret);
+			kobject_put(&e->kobj);
+			goto err;
+		}
+		nr_echoes++;
+	}
+	return 0;
+err:
+	echo_cleanup();
+	return ret;
+}
+
+static void __exit echo_exit(void)
+{
+	echo_cleanup();
+}
+
+module_init(echo_init);
+module_exit(echo_exit);
+MODULE_DESCRIPTION("ccm sample client: ping-pong on every QP and a verified RDMA write");
+MODULE_LICENSE("GPL");

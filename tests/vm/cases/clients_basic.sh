@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Clients registered before ccm connects: ccm_echo (2 clients x 4 QPs, 64 KiB
+# each) is loaded right after ccm on both nodes. Every QP must carry a
+# PING/PONG both ways and each side's RDMA write into the partner's memory
+# must be verified on the other side. sysfs lists the QP numbers.
+# timeout: 200
+
+both() {
+	wait_rxe_active
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	echo_load clients=2 qps=4 || { fail "modprobe ccm_echo failed"; return; }
+	log "echo0 right after load: $(cat $CCM_SYSFS/clients/echo0/state)"
+	wait_state connected 60 || { fail "ccm not connected"; return; }
+	echo_check_all echo 2 4 30
+	expect_eq local_qpns "$(qpn_count echo0 local)" 4
+	expect_eq peer_qpns "$(qpn_count echo0 peer)" 4
+	expect_eq connects "$(cat $CCM_SYSFS/clients/echo1/connects)" 1
+	expect_ge messages_sent "$(counter messages_sent)" 2
+	expect_eq messages_invalid "$(counter messages_invalid)" 0
+	log "echo0 local $(cat $CCM_SYSFS/clients/echo0/local_qpns) peer $(cat $CCM_SYSFS/clients/echo0/peer_qpns)"
+	sleep 6
+	echo_unload || fail "rmmod ccm_echo failed"
+	sleep 2
+	ccm_unload || fail "rmmod ccm failed"
+}
+
+node1() { both; }
+node2() { both; }
