@@ -47,5 +47,24 @@ else
 	ko "checkpatch --strict"
 	ko "kernel-doc -none"
 fi
+# Every sysfs file the code creates is documented in the ABI file.
+abi=Documentation/ABI/testing/sysfs-kernel-ccm
+missing=
+for f in $(sed -n 's/^CCM_PEER_ATTR_RO(\(.*\));/\1/p' ccm_sysfs.c); do
+	grep -q "^What:.*/sys/kernel/ccm/$f\$" "$abi" || missing="$missing $f"
+done
+for f in $(sed -n 's/^CCM_CS_ATTR(\(.*\));/\1/p' ccm_clients.c); do
+	grep -q "^What:.*/sys/kernel/ccm/clients/<name>/$f\$" "$abi" || missing="$missing clients/$f"
+done
+for f in $(sed -n '/ccm_stat_names\[/,/^};/s/.*= "\(.*\)",/\1/p' ccm_peer.c); do
+	grep -q "^What:.*/sys/kernel/ccm/counters/$f\$" "$abi" || missing="$missing counters/$f"
+done
+if [ -n "$missing" ]; then
+	echo "not in $abi:$missing"
+	ko "sysfs ABI documented"
+else
+	ok "sysfs ABI documented"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
