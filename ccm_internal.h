@@ -46,6 +46,8 @@ struct ccm_config {
 	u32 poll_interval_ms;
 	u32 backoff_min_ms;
 	u32 backoff_max_ms;
+	u32 heartbeat_ms;
+	u32 heartbeat_miss;
 	u8 ack_timeout;
 	u8 retry_count;
 };
@@ -78,6 +80,9 @@ enum ccm_stat {
 	CCM_STAT_MSGS_SENT,
 	CCM_STAT_MSGS_RECEIVED,
 	CCM_STAT_MSGS_INVALID,
+	CCM_STAT_HEARTBEATS_SENT,
+	CCM_STAT_HEARTBEATS_SKIPPED,
+	CCM_STAT_PARTNER_LOST,
 	CCM_STAT_NR
 };
 
@@ -118,6 +123,11 @@ struct ccm_peer {
 	u32 max_gen;			/* highest generation seen */
 	u8 pending_read;		/* 0, 1 (first) or 2 (second) */
 	u32 mbox_seq;
+	u64 hb_tx;			/* our heartbeat counter */
+	u64 hb_rx;			/* the partner's, as last seen */
+	unsigned int hb_missed;		/* polls without proof of life */
+	u64 alive_ns;			/* last proof of life */
+	u64 last_detection_ns;		/* proof of life to declared lost */
 	struct ccm_evq_entry evq[CCM_EVQ_LEN];
 	unsigned int evq_head, evq_len;
 	bool in_fsm;
@@ -155,6 +165,7 @@ void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...);
 #define ccm_peer_note(peer, fmt, ...) \
 	__ccm_peer_error(peer, false, fmt, ##__VA_ARGS__)
 void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch);
+void ccm_peer_alive(struct ccm_peer *peer);
 bool ccm_peer_polls(const struct ccm_peer *peer);
 extern struct mutex ccm_peers_lock;
 extern struct list_head ccm_peers;
@@ -169,6 +180,7 @@ int ccm_rdma_read(struct ccm_peer *peer);
 int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg);
 void ccm_rdma_release(struct ccm_peer *peer, u32 gen);
 void ccm_rdma_poll_mbox(struct ccm_peer *peer);
+bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg);
 void ccm_rdma_publish(struct ccm_peer *peer);
 bool ccm_rdma_cur_ready(struct ccm_peer *peer);
 int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len);

@@ -62,6 +62,16 @@ static uint backoff_max_ms = 5000;
 module_param(backoff_max_ms, uint, 0444);
 MODULE_PARM_DESC(backoff_max_ms, "Cap of the exponential retry delay, ms (default 5000)");
 
+static uint heartbeat_ms = 100;
+module_param(heartbeat_ms, uint, 0444);
+MODULE_PARM_DESC(heartbeat_ms,
+		 "Heartbeat interval while connected, ms (default 100)");
+
+static uint heartbeat_miss = 3;
+module_param(heartbeat_miss, uint, 0444);
+MODULE_PARM_DESC(heartbeat_miss,
+		 "Heartbeat intervals without a sign of life before the partner is lost (default 3)");
+
 static uint ack_timeout = 14;
 module_param(ack_timeout, uint, 0444);
 MODULE_PARM_DESC(ack_timeout,
@@ -135,6 +145,8 @@ static int ccm_config_parse(struct ccm_config *cfg)
 	      ccm_check_range("backoff_min_ms", backoff_min_ms, 1, CCM_MS_MAX) ?:
 	      ccm_check_range("backoff_max_ms", backoff_max_ms, backoff_min_ms,
 			      CCM_MS_MAX) ?:
+	      ccm_check_range("heartbeat_ms", heartbeat_ms, 1, 60000) ?:
+	      ccm_check_range("heartbeat_miss", heartbeat_miss, 1, 1000) ?:
 	      ccm_check_range("ack_timeout", ack_timeout, 1, 31) ?:
 	      ccm_check_range("retry_count", retry_count, 0, 7);
 	if (ret)
@@ -148,6 +160,8 @@ static int ccm_config_parse(struct ccm_config *cfg)
 	cfg->poll_interval_ms = poll_interval_ms;
 	cfg->backoff_min_ms = backoff_min_ms;
 	cfg->backoff_max_ms = backoff_max_ms;
+	cfg->heartbeat_ms = heartbeat_ms;
+	cfg->heartbeat_miss = heartbeat_miss;
 	cfg->ack_timeout = ack_timeout;
 	cfg->retry_count = retry_count;
 	return 0;

@@ -48,6 +48,9 @@ const char * const ccm_stat_names[CCM_STAT_NR] = {
 	[CCM_STAT_MSGS_SENT]		= "messages_sent",
 	[CCM_STAT_MSGS_RECEIVED]	= "messages_received",
 	[CCM_STAT_MSGS_INVALID]		= "messages_invalid",
+	[CCM_STAT_HEARTBEATS_SENT]	= "heartbeats_sent",
+	[CCM_STAT_HEARTBEATS_SKIPPED]	= "heartbeats_skipped",
+	[CCM_STAT_PARTNER_LOST]		= "partner_lost",
 };
 
 /**
@@ -96,22 +99,81 @@ void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch)
 }
 
 /*
- * Does the mailbox need watching in this state? Only where a mailbox
- * event can change the state: elsewhere the table makes them no-ops, and
- * because the mailbox is level-triggered nothing is lost by not looking.
+ * Does the mailbox need watching in this state? Where a mailbox event can
+ * change the state (elsewhere the table makes them no-ops, and because
+ * the mailbox is level-triggered nothing is lost by not looking), and in
+ * connected, for the partner's heartbeat.
  */
 bool ccm_peer_polls(const struct ccm_peer *peer)
 {
 	return peer->state == CCM_S_WAITING || peer->state == CCM_S_WRITE2 ||
-	       peer->state == CCM_S_WRITE2_DONE;
+	       peer->state == CCM_S_WRITE2_DONE ||
+	       peer->state == CCM_S_CONNECTED;
 }
 
 static void ccm_peer_poll_update(struct ccm_peer *peer)
 {
+	u32 ms = peer->state == CCM_S_CONNECTED ? peer->cfg->heartbeat_ms :
+						   peer->cfg->poll_interval_ms;
+
 	lockdep_assert_held(&peer->lock);
 	if (!peer->stopping && ccm_peer_polls(peer) && ccm_rdma_cur_ready(peer))
-		queue_delayed_work(ccm_wq, &peer->poll,
-				   msecs_to_jiffies(peer->cfg->poll_interval_ms));
+		queue_delayed_work(ccm_wq, &peer->poll, msecs_to_jiffies(ms));
+}
+
+/**
+ * ccm_peer_alive() - the partner showed a sign of life
+ * @peer: the partner
+ *
+ * A heartbeat that moved or a control message: something the partner's
+ * software did, not just its adapter.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_alive(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	peer->hb_missed = 0;
+	peer->alive_ns = ktime_get_ns();
+}
+
+/*
+ * Connected: every heartbeat_ms, check that the partner's heartbeat moved
+ * (heartbeat_miss periods without any proof of life: the partner is
+ * lost), then write ours. The heartbeat rides in the "complete" message
+ * that stays in the partner's mailbox.
+ */
+static void ccm_peer_heartbeat(struct ccm_peer *peer)
+{
+	u64 before = peer->hb_rx;
+	int ret;
+
+	lockdep_assert_held(&peer->lock);
+	ccm_rdma_poll_mbox(peer);
+	if (peer->state != CCM_S_CONNECTED)
+		return;
+	if (peer->hb_rx != before) {
+		ccm_peer_alive(peer);
+	} else if (++peer->hb_missed >= peer->cfg->heartbeat_miss) {
+		ccm_stat_inc(peer, CCM_STAT_PARTNER_LOST);
+		ccm_peer_error(peer, "partner lost: no sign of life for %llu ms",
+			       div_u64(ktime_get_ns() - peer->alive_ns,
+				       NSEC_PER_MSEC));
+		ccm_peer_event(peer, CCM_EV_CONN_LOST, peer->cur_gen);
+		return;
+	}
+	if (ccm_rdma_write_busy(peer, CCM_MBOX_COMPLETE)) {
+		ccm_stat_inc(peer, CCM_STAT_HEARTBEATS_SKIPPED);
+		return;
+	}
+	peer->hb_tx++;
+	ret = ccm_rdma_write(peer, CCM_MBOX_COMPLETE);
+	if (ret) {
+		ccm_peer_error(peer, "heartbeat: cannot post (%d)", ret);
+		ccm_peer_event(peer, CCM_EV_WRITE_FAIL, peer->cur_gen);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_HEARTBEATS_SENT);
 }
 
 /**
@@ -210,6 +272,7 @@ static void ccm_peer_do_actions(struct ccm_peer *peer, unsigned int act,
 		WRITE_ONCE(peer->last_handshake_ns, now - peer->attempt_start_ns);
 		peer->attempt_start_ns = 0;
 		peer->backoff_n = 0;
+		ccm_peer_alive(peer);
 		pr_info("ccm: %pISc: connected (node %016llx epoch %016llx, generation %u, handshake %llu us)\n",
 			&peer->cfg->peer_addr, peer->peer_node_id,
 			peer->peer_epoch, peer->cur_gen,
@@ -262,8 +325,15 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)
 		peer->pending_read = 0;
 	ccm_peer_do_actions(peer, res.actions, gen);
-	if (old == CCM_S_CONNECTED && res.next != CCM_S_CONNECTED)
+	if (old == CCM_S_CONNECTED && res.next != CCM_S_CONNECTED) {
+		/* However it was noticed: heartbeat, failed op, disconnect. */
+		WRITE_ONCE(peer->last_detection_ns,
+			   ktime_get_ns() - peer->alive_ns);
+		pr_info("ccm: %pISc: connection lost (%s), %llu ms after the last sign of life\n",
+			&peer->cfg->peer_addr, ccm_event_name(ev),
+			div_u64(peer->last_detection_ns, NSEC_PER_MSEC));
 		ccm_clients_down(peer);
+	}
 	if (res.actions & CCM_ACT_CONNECTED)
 		ccm_clients_up(peer);
 	if (res.next != old) {
@@ -347,7 +417,10 @@ static void ccm_peer_poll(struct work_struct *work)
 
 	mutex_lock(&peer->lock);
 	if (!peer->stopping && ccm_peer_polls(peer)) {
-		ccm_rdma_poll_mbox(peer);
+		if (peer->state == CCM_S_CONNECTED)
+			ccm_peer_heartbeat(peer);
+		else
+			ccm_rdma_poll_mbox(peer);
 		ccm_peer_poll_update(peer);
 	}
 	mutex_unlock(&peer->lock);

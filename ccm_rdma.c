@@ -1009,6 +1009,10 @@ static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 		ccm_peer_event(peer, CCM_EV_WRITE_FAIL, conn->gen);
 		return;
 	}
+	/*
+	 * Not a sign of life: an adapter acknowledges writes even when the
+	 * host behind it hangs. Only what the partner's software does counts.
+	 */
 	ccm_stat_inc(peer, CCM_STAT_WRITES_COMPLETED);
 	ccm_peer_event(peer, CCM_EV_WRITE_OK, conn->gen);
 }
@@ -1081,9 +1085,11 @@ static void ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
 				   conn->rx_len[i], DMA_FROM_DEVICE);
 	ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
-	if (conn == peer->cur)
+	if (conn == peer->cur) {
+		ccm_peer_alive(peer);
 		ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
 			       conn->rx_len[i]);
+	}
 	/* ccm_clients_rx() does not free connections: @conn is still here. */
 	if (ccm_conn_post_rx(conn, i)) {
 		ccm_peer_error(peer, "control message receive: cannot repost");
@@ -1344,6 +1350,7 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	m.reader_epoch = conn->peer_epoch;
 	m.gen = conn->gen;
 	m.seq = ++peer->mbox_seq;
+	m.heartbeat = peer->hb_tx;
 	ccm_wire_mbox_encode(conn->buf + CCM_BUF_WRITE(msg), &m);
 	ib_dma_sync_single_for_device(conn->cm_id->device,
 				      conn->buf_dma + CCM_BUF_WRITE(msg),
@@ -1411,6 +1418,7 @@ void ccm_rdma_poll_mbox(struct ccm_peer *peer)
 		}
 		return;
 	}
+	peer->hb_rx = m.heartbeat;
 	if (m.msg == CCM_MBOX_STATE5)
 		ev = CCM_EV_PEER_STATE5;
 	else if (m.msg == CCM_MBOX_COMPLETE)
@@ -1419,6 +1427,20 @@ void ccm_rdma_poll_mbox(struct ccm_peer *peer)
 		return;
 	conn->used = true;
 	ccm_peer_event(peer, ev, conn->gen);
+}
+
+/**
+ * ccm_rdma_write_busy() - is a mailbox write of this kind still in flight?
+ * @peer: the partner
+ * @msg: the message kind
+ *
+ * Context: process context, peer->lock held.
+ * Return: true when the current connection has one outstanding.
+ */
+bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg)
+{
+	lockdep_assert_held(&peer->lock);
+	return peer->cur && peer->cur->write_busy[msg];
 }
 
 /**

@@ -121,6 +121,14 @@ static ssize_t last_handshake_ns_show(struct kobject *kobj,
 }
 CCM_PEER_ATTR_RO(last_handshake_ns);
 
+static ssize_t last_detection_ns_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(ccm_sysfs_peer->last_detection_ns));
+}
+CCM_PEER_ATTR_RO(last_detection_ns);
+
 static struct attribute *ccm_peer_attrs[] = {
 	&ccm_attr_state.attr,
 	&ccm_attr_peer_addr.attr,
@@ -133,6 +141,7 @@ static struct attribute *ccm_peer_attrs[] = {
 	&ccm_attr_generation.attr,
 	&ccm_attr_last_error.attr,
 	&ccm_attr_last_handshake_ns.attr,
+	&ccm_attr_last_detection_ns.attr,
 	NULL
 };
 

@@ -210,3 +210,11 @@ echo_check_all() {
 qpn_count() {
 	cat "$CCM_SYSFS/clients/$1/$2_qpns" | wc -w
 }
+
+# crash_now: this guest vanishes at once, the way a crashed or powered-off
+# node does (no module unload, no disconnect): report the result so far,
+# then power off immediately. Uses /init's finish().
+crash_now() {
+	log "crashing now"
+	if ccmt_failed; then finish fail; else finish pass; fi
+}
