@@ -31,6 +31,7 @@
 #include <linux/sysfs.h>
 
 #include <ccm/ccm.h>
+#include <trace/events/ccm.h>
 #include "ccm_internal.h"
 #include "ccm_link.h"
 
@@ -138,6 +139,28 @@ static void ccm_client_error(struct ccm_client_state *cs, const char *fmt, ...)
 			    cs->last_error);
 }
 
+/*
+ * Every change of a client's state: a tracepoint and a KOBJ_CHANGE uevent
+ * with CCM_CLIENT and CCM_CLIENT_STATE.
+ */
+static void ccm_client_set_state(struct ccm_client_state *cs,
+				 enum ccm_client_st st)
+{
+	char name[16 + CCM_NAME_MAX], state[48];
+	char *envp[] = { name, state, NULL };
+
+	lockdep_assert_held(&ccm_clients_lock);
+	if (cs->st == st)
+		return;
+	cs->st = st;
+	trace_ccm_client_event(cs->client->name, "state",
+			       ccm_client_st_names[st]);
+	snprintf(name, sizeof(name), "CCM_CLIENT=%s", cs->client->name);
+	snprintf(state, sizeof(state), "CCM_CLIENT_STATE=%s",
+		 ccm_client_st_names[st]);
+	ccm_sysfs_uevent(envp);
+}
+
 /* ---- callbacks and teardown: ccm_cb_wq, no ccm lock held ---- */
 
 static void ccm_link_connected_work(struct work_struct *work)
@@ -180,6 +203,8 @@ static void ccm_link_release(struct ccm_client_state *cs,
 		return;
 	cs->link = NULL;
 	link->reason = reason;
+	trace_ccm_client_event(cs->client->name, "link_down",
+			       ccm_disconnect_reason_str(reason));
 	if (link->announced) {
 		cs->disconnects++;
 		pr_info("ccm: client %s disconnected: %s\n", cs->client->name,
@@ -187,7 +212,7 @@ static void ccm_link_release(struct ccm_client_state *cs,
 	}
 	queue_work(ccm_cb_wq, &link->twork);
 	if (cs->st != CCM_CL_FAILED)
-		cs->st = CCM_CL_PENDING;
+		ccm_client_set_state(cs, CCM_CL_PENDING);
 }
 
 /* ---- the exchange: peer->work, peer->lock held ---- */
@@ -341,7 +366,7 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	if (r->nr_qps != link->pub.nr_qps) {
 		ccm_client_error(cs, "partner's client has %u QPs, this one %u",
 				 r->nr_qps, link->pub.nr_qps);
-		cs->st = CCM_CL_FAILED;
+		ccm_client_set_state(cs, CCM_CL_FAILED);
 		cs->refused_qps = r->nr_qps;
 		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
 				CCM_GONE_MISMATCH);
@@ -352,12 +377,12 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	link->pub.remote_addr = r->mem_addr;
 	link->pub.remote_rkey = r->mem_rkey;
 	link->pub.remote_size = r->mem_len;
-	cs->st = CCM_CL_EXCHANGING;
+	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
 	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps);
 	link->rts = true;
 	if (ret) {
 		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);
-		cs->st = CCM_CL_FAILED;
+		ccm_client_set_state(cs, CCM_CL_FAILED);
 		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
 				CCM_GONE_FAILED);
 		ccm_link_release(cs, CCM_DISC_FAILED);
@@ -409,7 +434,7 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 		if (!cs->link) {
 			cs->link = ccm_link_new(peer, cs);
 			if (!cs->link) {
-				cs->st = CCM_CL_FAILED;
+				ccm_client_set_state(cs, CCM_CL_FAILED);
 				continue;
 			}
 		}
@@ -431,7 +456,7 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 			if (link->reg_status != IB_WC_SUCCESS) {
 				ccm_client_error(cs, "memory registration: %s",
 						 ib_wc_status_msg(link->reg_status));
-				cs->st = CCM_CL_FAILED;
+				ccm_client_set_state(cs, CCM_CL_FAILED);
 				ccm_msgbuf_name(&gone, name, link->incarnation,
 						CCM_GONE_FAILED);
 				ccm_link_release(cs, CCM_DISC_FAILED);
@@ -443,7 +468,7 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 		if (link->ready_sent && r->ready && !link->announced &&
 		    r->incarnation == link->remote_incarnation) {
 			link->announced = true;
-			cs->st = CCM_CL_CONNECTED;
+			ccm_client_set_state(cs, CCM_CL_CONNECTED);
 			cs->connects++;
 			pr_info("ccm: client %s connected (%u QPs)\n", name,
 				link->pub.nr_qps);
@@ -495,7 +520,7 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		/* A partner client that changed may fit now: try again. */
 		if (cs && cs->st == CCM_CL_FAILED && cs->refused_qps &&
 		    cs->refused_qps != o.nr_qps) {
-			cs->st = CCM_CL_PENDING;
+			ccm_client_set_state(cs, CCM_CL_PENDING);
 			cs->refused_qps = 0;
 		}
 		mutex_unlock(&ccm_clients_lock);
@@ -532,7 +557,7 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 		    cs->link->remote_incarnation == n.incarnation) {
 			if (n.reason == CCM_GONE_MISMATCH) {
 				ccm_client_error(cs, "the partner's client does not match");
-				cs->st = CCM_CL_FAILED;
+				ccm_client_set_state(cs, CCM_CL_FAILED);
 			}
 			ccm_link_release(cs, n.reason == CCM_GONE_UNREGISTERED ?
 					 CCM_DISC_PARTNER_UNREGISTERED :
@@ -611,7 +636,7 @@ void ccm_clients_down(struct ccm_peer *peer)
 	mutex_lock(&ccm_clients_lock);
 	list_for_each_entry(cs, &ccm_clients, node) {
 		ccm_link_release(cs, peer->down_reason);
-		cs->st = CCM_CL_PENDING;
+		ccm_client_set_state(cs, CCM_CL_PENDING);
 	}
 	mutex_unlock(&ccm_clients_lock);
 	peer->down_reason = CCM_DISC_PARTNER_LOST;

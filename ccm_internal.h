@@ -192,6 +192,8 @@ void ccm_sysfs_exit(void);
 int ccm_sysfs_add_peer(struct ccm_peer *peer);
 void ccm_sysfs_del_peer(struct ccm_peer *peer);
 struct kobject *ccm_sysfs_root(void);
+void ccm_sysfs_uevent_state(struct ccm_peer *peer);
+void ccm_sysfs_uevent(char **envp);
 
 /* ccm_clients.c */
 int ccm_clients_init(void);

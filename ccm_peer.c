@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 
 #include <ccm/ccm.h>
+#include <trace/events/ccm.h>
 #include "ccm_internal.h"
 
 struct workqueue_struct *ccm_wq;
@@ -319,7 +320,13 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 		pr_debug("ccm: %s -> %s on %s (generation %u)\n",
 			 ccm_state_id(old), ccm_state_id(res.next),
 			 ccm_event_name(ev), gen);
+		trace_ccm_fsm_transition(gen, ccm_state_id(old),
+					 ccm_state_id(res.next),
+					 ccm_event_name(ev));
 		ccm_rdma_publish(peer);
+		/* The sub-states of state 5 share one name: one uevent. */
+		if (strcmp(ccm_state_name(old), ccm_state_name(res.next)))
+			ccm_sysfs_uevent_state(peer);
 	}
 	/* A read not yet posted belongs to the state that asked for it. */
 	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)

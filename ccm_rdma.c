@@ -25,6 +25,7 @@
 #include <rdma/rdma_cm.h>
 
 #include <ccm/ccm.h>
+#include <trace/events/ccm.h>
 #include "ccm_internal.h"
 
 /* Control messages (the client exchange) in flight per direction. */
@@ -1143,11 +1144,48 @@ struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer)
 	return peer->cur && peer->cur->ready ? peer->cur->cm_id : NULL;
 }
 
+/* The completion a bit reports, for the tracepoint; NULL for CM events. */
+static const char *ccm_conn_op(struct ccm_conn *conn, unsigned int bit,
+			       int *status)
+{
+	switch (bit) {
+	case CCM_CEV_RECV:
+		*status = conn->recv_status;
+		return "descriptor_recv";
+	case CCM_CEV_REG:
+		*status = conn->reg_status;
+		return "reg_mr";
+	case CCM_CEV_SEND:
+		*status = conn->send_status;
+		return "descriptor_send";
+	case CCM_CEV_READ:
+		*status = conn->read_status;
+		return "read";
+	}
+	if (bit > CCM_CEV_WRITE && bit < CCM_CEV_WRITE + CCM_MBOX_NR) {
+		*status = conn->write_status[bit - CCM_CEV_WRITE];
+		return "write";
+	}
+	if (bit >= CCM_CEV_RX && bit < CCM_CEV_RX + CCM_NR_RX) {
+		*status = conn->rx_status[bit - CCM_CEV_RX];
+		return "message_recv";
+	}
+	if (bit >= CCM_CEV_TX && bit < CCM_CEV_TX + CCM_NR_TX) {
+		*status = conn->tx_status[bit - CCM_CEV_TX];
+		return "message_send";
+	}
+	return NULL;
+}
+
 static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 {
 	struct ccm_peer *peer = conn->peer;
-	int ret;
+	const char *op;
+	int ret, status;
 
+	op = ccm_conn_op(conn, bit, &status);
+	if (op)
+		trace_ccm_rdma_completion(conn->gen, op, status);
 	switch (bit) {
 	case CCM_CEV_ADDR_RESOLVED:
 		ret = rdma_resolve_route(conn->cm_id,

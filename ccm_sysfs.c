@@ -8,6 +8,7 @@
  */
 #include <linux/in6.h>
 #include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/sysfs.h>
 
 #include "ccm_internal.h"
@@ -246,6 +247,42 @@ int ccm_sysfs_init(void)
 void ccm_sysfs_exit(void)
 {
 	kobject_put(ccm_kobj);
+}
+
+/**
+ * ccm_sysfs_uevent() - send a KOBJ_CHANGE uevent for ccm
+ * @envp: NULL-terminated "KEY=value" strings
+ *
+ * /sys/kernel has no kset, so the uevent goes out on the module's own
+ * kobject (/sys/module/ccm: SUBSYSTEM=module, KERNEL=ccm), where udev
+ * rules match on the CCM_* keys.
+ *
+ * Context: process context, may sleep.
+ */
+void ccm_sysfs_uevent(char **envp)
+{
+	kobject_uevent_env(&THIS_MODULE->mkobj.kobj, KOBJ_CHANGE, envp);
+}
+
+/**
+ * ccm_sysfs_uevent_state() - tell user space the connection state changed
+ * @peer: the partner
+ *
+ * CCM_STATE (the sysfs state name), CCM_PEER (the partner's address) and
+ * CCM_GENERATION, for udev rules and monitoring.
+ *
+ * Context: process context, may sleep.
+ */
+void ccm_sysfs_uevent_state(struct ccm_peer *peer)
+{
+	char state[48], addr[80], gen[32];
+	char *envp[] = { state, addr, gen, NULL };
+
+	snprintf(state, sizeof(state), "CCM_STATE=%s",
+		 ccm_state_name(peer->state));
+	snprintf(addr, sizeof(addr), "CCM_PEER=%pISc", &peer->cfg->peer_addr);
+	snprintf(gen, sizeof(gen), "CCM_GENERATION=%u", peer->cur_gen);
+	ccm_sysfs_uevent(envp);
 }
 
 /**
