@@ -147,9 +147,12 @@ static void ccm_client_set_state(struct ccm_client_state *cs,
 				 enum ccm_client_st st)
 {
 	char name[16 + CCM_NAME_MAX], state[48];
-	char *envp[] = { name, state, NULL };
+	char *envp[3];
 
 	lockdep_assert_held(&ccm_clients_lock);
+	envp[0] = name;
+	envp[1] = state;
+	envp[2] = NULL;
 	if (cs->st == st)
 		return;
 	cs->st = st;

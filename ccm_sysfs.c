@@ -276,8 +276,12 @@ void ccm_sysfs_uevent(char **envp)
 void ccm_sysfs_uevent_state(struct ccm_peer *peer)
 {
 	char state[48], addr[80], gen[32];
-	char *envp[] = { state, addr, gen, NULL };
+	char *envp[4];
 
+	envp[0] = state;
+	envp[1] = addr;
+	envp[2] = gen;
+	envp[3] = NULL;
 	snprintf(state, sizeof(state), "CCM_STATE=%s",
 		 ccm_state_name(peer->state));
 	snprintf(addr, sizeof(addr), "CCM_PEER=%pISc", &peer->cfg->peer_addr);
