@@ -274,8 +274,14 @@ static void ccm_msgbuf_flush(struct ccm_msgbuf *mb)
 	mb->used = false;
 }
 
+/* Start a message; the buffer is allocated on first use only. */
 static int ccm_msgbuf_start(struct ccm_msgbuf *mb)
 {
+	if (!mb->buf) {
+		mb->buf = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
+		if (!mb->buf)
+			return -ENOMEM;
+	}
 	mb->used = true;
 	return ccm_wire_msg_init(mb->buf, CCM_MSG_MAX, mb->type,
 				 mb->peer->cur_gen);
@@ -300,12 +306,13 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		o.mem_rkey = link->mr->rkey;
 		o.mem_len = link->pub.mem_size;
 	}
-	if (!mb->used)
-		ccm_msgbuf_start(mb);
-	if (ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
+	if ((mb->used || !ccm_msgbuf_start(mb)) &&
+	    ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
+		/* Full: send it, the offer starts the next message. */
 		ccm_msgbuf_flush(mb);
-		ccm_msgbuf_start(mb);
-		ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn);
+		if (!ccm_msgbuf_start(mb))
+			ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
+					       link->psn);
 	}
 	link->offered = true;
 	kfree(qpn);
@@ -318,12 +325,11 @@ static void ccm_msgbuf_name(struct ccm_msgbuf *mb, const char *name,
 				   .reason = reason };
 
 	strscpy(n.name, name, sizeof(n.name));
-	if (!mb->used)
-		ccm_msgbuf_start(mb);
-	if (ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n)) {
+	if ((mb->used || !ccm_msgbuf_start(mb)) &&
+	    ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n)) {
 		ccm_msgbuf_flush(mb);
-		ccm_msgbuf_start(mb);
-		ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n);
+		if (!ccm_msgbuf_start(mb))
+			ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n);
 	}
 }
 
@@ -406,15 +412,8 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 	struct ccm_client_state *cs, *tmp;
 	struct ccm_remote *r;
 	struct ccm_link *link;
-	void *bufs;
 
 	lockdep_assert_held(&peer->lock);
-	bufs = kmalloc_array(3, CCM_MSG_MAX, GFP_KERNEL);
-	if (!bufs)
-		return;
-	offer.buf = bufs;
-	ready.buf = bufs + CCM_MSG_MAX;
-	gone.buf = bufs + 2 * CCM_MSG_MAX;
 
 	mutex_lock(&ccm_clients_lock);
 	list_for_each_entry_safe(cs, tmp, &ccm_clients, node) {
@@ -483,7 +482,9 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 	ccm_msgbuf_flush(&offer);
 	ccm_msgbuf_flush(&ready);
 	ccm_msgbuf_flush(&gone);
-	kfree(bufs);
+	kfree(offer.buf);
+	kfree(ready.buf);
+	kfree(gone.buf);
 }
 
 static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,

@@ -3,7 +3,9 @@
 # removed first and added back 5 s after the load). ccm must wait without
 # error storms, then connect once the device appears (ib_client add), on
 # both sides. Node 1 then removes the device while connected (ib_client
-# remove must tear everything down), adds it back, and both reconnect.
+# remove must tear everything down, client links included: the client is
+# told "local device gone"), adds it back, and both reconnect with the
+# client verified by data again.
 # timeout: 240
 
 node1() {
@@ -16,24 +18,33 @@ node1() {
 	log "rxe0 added back"
 	wait_state connected 60 || { fail "not connected after the device appeared"; return; }
 	check_connected
+	echo_load clients=1 qps=2 || fail "modprobe ccm_echo"
+	echo_check_all echo 1 2 30
 	sleep 2
 	rdma link del rxe0 || fail "rdma link del rxe0 while connected"
 	log "rxe0 deleted while connected"
+	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 1
+	dmesg | grep -q "ccm_echo: echo0: disconnected: local device gone" ||
+		fail "client not told 'local device gone'"
 	sleep 1
 	expect_ne state_device_gone "$(cat $CCM_SYSFS/state)" connected
 	expect_ge connections_lost "$(counter connections_lost)" 1
 	rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0 again"
 	wait_state connected 60 || fail "not connected after the device came back"
 	expect_ge handshakes "$(counter handshakes)" 2
+	wait_file_eq /sys/kernel/ccm_echo/echo0/connects 2 30 || fail "client not reconnected"
+	echo_check_all echo 1 2 30
 	expect_eq illegal_events "$(counter illegal_events)" 0
 	sleep 6
 	expect_eq state_after_6s "$(cat $CCM_SYSFS/state)" connected
+	echo_unload || fail "rmmod ccm_echo failed"
 	ccm_unload || fail "rmmod failed"
 }
 
 node2() {
 	wait_rxe_active
 	ccm_load || { fail "modprobe ccm failed"; return; }
+	echo_load clients=1 qps=2 || fail "modprobe ccm_echo"
 	wait_state connected 60 || { fail "not connected within 60 s"; return; }
 	check_connected
 	# Partner's device goes away and comes back: we reconnect.
@@ -45,5 +56,7 @@ node2() {
 	expect_ge handshakes "$(counter handshakes)" 2
 	wait_state connected 30 || fail "not connected again"
 	expect_eq illegal_events "$(counter illegal_events)" 0
+	wait_file_eq /sys/kernel/ccm_echo/echo0/connects 2 30 || fail "client not reconnected"
+	echo_check_all echo 1 2 30
 	sleep 8
 }
