@@ -57,10 +57,11 @@ kunit:
 	tests/kunit/run.sh
 
 vmtest-build:
-	$(MAKE) KDIR="$(STOCK_KDIR)" modules
+	$(MAKE) KDIR="$(STOCK_KDIR)" CCM_ROGUE_BUILD=1 modules
 
 vmtest: vmtest-build
-	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko
+	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko \
+		--ko $(SRC)/ccm_rogue.ko
 
 demo: vmtest-build
 	tests/vm/demo.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko

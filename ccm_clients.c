@@ -314,6 +314,14 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 			ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
 					       link->psn);
 	}
+	if (ccm_rogue_is(OFFER) && mb->used) {
+		/* Test only: claim more QPs than the limit in this entry. */
+		struct ccm_wire_msg *m = mb->buf;
+		struct ccm_wire_offer *w = mb->buf + be32_to_cpu(m->length) -
+			sizeof(*w) - o.nr_qps * sizeof(struct ccm_wire_qp);
+
+		w->nr_qps = cpu_to_be16(CCM_MAX_QPS + 1);
+	}
 	link->offered = true;
 	kfree(qpn);
 }

@@ -30,6 +30,30 @@
 #define CCM_LAST_ERROR_LEN	128
 #define CCM_EVQ_LEN		8
 
+/*
+ * Test-only fault injection: tests/rogue/ builds these sources a second
+ * time with CCM_ROGUE defined, as ccm_rogue.ko, a partner that sends bad
+ * input on purpose (see tests/vm/cases/rogue_*.sh). In ccm.ko every
+ * ccm_rogue_is() is a constant false and compiles away.
+ */
+enum ccm_rogue_mode {
+	CCM_ROGUE_NONE,
+	CCM_ROGUE_PRIVDATA,	/* random bytes as CM private data */
+	CCM_ROGUE_TRUNCATED,	/* CM private data cut short */
+	CCM_ROGUE_SENTINEL,	/* a sentinel header that does not validate */
+	CCM_ROGUE_EPOCH,	/* mailbox writes with a wrong epoch */
+	CCM_ROGUE_OFFER,	/* a client offer with an out-of-range QP count */
+	CCM_ROGUE_FLOOD,	/* a flood of random mailbox messages */
+	CCM_ROGUE_NR
+};
+
+#ifdef CCM_ROGUE
+extern int ccm_rogue;
+#define ccm_rogue_is(m)		(ccm_rogue == CCM_ROGUE_##m)
+#else
+#define ccm_rogue_is(m)		false
+#endif
+
 struct ccm_conn;
 struct ib_device;
 struct rdma_cm_id;

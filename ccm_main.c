@@ -10,6 +10,7 @@
 #include <linux/moduleparam.h>
 #include <net/net_namespace.h>
 
+#include <ccm/ccm.h>
 #include "ccm_internal.h"
 
 static char *peer_addr;
@@ -80,6 +81,31 @@ MODULE_PARM_DESC(ack_timeout,
 static uint retry_count = 3;
 module_param(retry_count, uint, 0444);
 MODULE_PARM_DESC(retry_count, "QP transport retry count (default 3; 0-7)");
+
+#ifdef CCM_ROGUE
+int ccm_rogue;
+module_param_named(rogue, ccm_rogue, int, 0444);
+MODULE_PARM_DESC(rogue,
+		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood");
+
+static void ccm_rogue_connected(struct ccm_client *c,
+				const struct ccm_client_link *l)
+{
+}
+
+static void ccm_rogue_disconnected(struct ccm_client *c,
+				   enum ccm_disconnect_reason r)
+{
+}
+
+/* A built-in client, so that the rogue has an offer to corrupt. */
+static struct ccm_client ccm_rogue_client = {
+	.name = "echo0",
+	.nr_qps = 2,
+	.connected = ccm_rogue_connected,
+	.disconnected = ccm_rogue_disconnected,
+};
+#endif
 
 static struct ccm_config ccm_cfg;
 static struct ccm_peer *ccm_peer;
@@ -191,6 +217,12 @@ static int __init ccm_init(void)
 	ret = ccm_peer_create(&ccm_cfg, &ccm_peer);
 	if (ret)
 		goto err_rdma;
+#ifdef CCM_ROGUE
+	pr_warn("ccm: ROGUE test module, mode %d: sends bad input on purpose\n",
+		ccm_rogue);
+	if (ccm_rogue == CCM_ROGUE_OFFER)
+		ccm_register_client(&ccm_rogue_client);
+#endif
 	return 0;
 
 err_rdma:
@@ -206,6 +238,10 @@ err_sysfs:
 
 static void __exit ccm_exit(void)
 {
+#ifdef CCM_ROGUE
+	if (ccm_rogue == CCM_ROGUE_OFFER)
+		ccm_unregister_client(&ccm_rogue_client);
+#endif
 	ccm_peer_destroy(ccm_peer);
 	ccm_rdma_exit();
 	ccm_clients_exit();

@@ -504,6 +504,8 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 	si.mbox_offset = CCM_MBOX_OFFSET;
 	si.state = CCM_S_INITIAL;
 	ccm_wire_sentinel_encode(page_address(peer->sentinel), &si);
+	if (ccm_rogue_is(SENTINEL))
+		((u8 *)page_address(peer->sentinel))[8] ^= 0xff;
 
 	ret = ccm_sysfs_add_peer(peer);
 	if (ret)

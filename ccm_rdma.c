@@ -17,6 +17,7 @@
  * the connection is "ready" and the FSM's reads and writes go out on it.
  */
 #include <linux/in.h>
+#include <linux/random.h>
 #include <linux/in6.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -606,6 +607,10 @@ static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 	memset(p, 0, sizeof(*p));
 	p->private_data = priv;
 	p->private_data_len = sizeof(*priv);
+	if (ccm_rogue_is(PRIVDATA))
+		get_random_bytes(priv, sizeof(*priv));
+	if (ccm_rogue_is(TRUNCATED))
+		p->private_data_len = 10;
 	p->responder_resources = 1;	/* the partner's one READ at a time */
 	p->initiator_depth = 1;		/* our one READ at a time */
 	p->retry_count = peer->cfg->retry_count;
@@ -1354,6 +1359,9 @@ int ccm_rdma_read(struct ccm_peer *peer)
 	if (!conn) {
 		if (nr != 1)
 			return -ENOTCONN;
+		/* Test only: let the partner connect, so that it reads us. */
+		if (ccm_rogue_is(SENTINEL))
+			return -EHOSTUNREACH;
 		return ccm_conn_start(peer);
 	}
 	if (!conn->ready)
@@ -1389,6 +1397,13 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	m.gen = conn->gen;
 	m.seq = ++peer->mbox_seq;
 	m.heartbeat = peer->hb_tx;
+	if (ccm_rogue_is(EPOCH))
+		m.writer_epoch = ~m.writer_epoch;
+	if (ccm_rogue_is(FLOOD) && peer->state == CCM_S_CONNECTED) {
+		/* Any message, of any generation. */
+		m.msg = 1 + get_random_u32_below(CCM_MBOX_NR - 1);
+		m.gen = get_random_u32_below(4) ? m.gen : m.gen + 1;
+	}
 	ccm_wire_mbox_encode(conn->buf + CCM_BUF_WRITE(msg), &m);
 	ib_dma_sync_single_for_device(conn->cm_id->device,
 				      conn->buf_dma + CCM_BUF_WRITE(msg),
@@ -1537,6 +1552,9 @@ int ccm_rdma_listen(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	if (peer->listener)
 		return 0;
+	/* Test only: a rogue that sends bad requests must not be reached. */
+	if (ccm_rogue_is(PRIVDATA) || ccm_rogue_is(TRUNCATED))
+		return -EPERM;
 	if (cfg->local_addr.ss_family) {
 		addr = cfg->local_addr;
 	} else if (cfg->peer_addr.ss_family == AF_INET) {

@@ -47,7 +47,8 @@ build() {
 run_suite build build
 run_suite kunit tests/kunit/run.sh
 run_suite lint scripts/lint.sh
-run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.ko"
+run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.ko" \
+	--ko "$PWD/ccm_rogue.ko"
 
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# A rogue partner: node 2 runs ccm_rogue.ko (the same sources with fault
+# injection, built only for tests) in six modes one after another, then
+# the real ccm. Node 1 must reject every bad input with a counter, never
+# connect to the rogue's bad handshakes or pair a bad client offer, never
+# warn or crash (the harness checks the kernel log), and connect normally
+# with its client verified by data once node 2 behaves.
+# timeout: 260
+
+MODES="1 2 3 4 5 6"	# see ccm_rogue.ko's rogue= parameter
+
+node1() {
+	local i=0
+	wait_rxe_active
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
+	# Until node 2 loads the real ccm and our client pairs with its.
+	while [ $i -lt 1800 ] &&
+	      [ "$(cat /sys/kernel/ccm_echo/echo0/connects)" -lt 1 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	log "COUNTERS rejects_invalid=$(counter rejects_invalid) sentinel_invalid=$(counter sentinel_invalid) mailbox_stale=$(counter mailbox_stale) mailbox_invalid=$(counter mailbox_invalid) messages_invalid=$(counter messages_invalid) illegal_events=$(counter illegal_events) errors=$(counter errors)"
+	expect_ge rejects_invalid "$(counter rejects_invalid)" 2
+	expect_ge sentinel_invalid "$(counter sentinel_invalid)" 1
+	expect_ge mailbox_stale "$(counter mailbox_stale)" 1
+	expect_ge messages_invalid "$(counter messages_invalid)" 1
+	dmesg | grep -q "control message refused" || fail "no 'control message refused' message"
+	dmesg | grep -q "private data" || fail "no private data rejection message"
+	echo_check_all echo 1 2 60
+	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
+	sleep 8
+}
+
+node2() {
+	local m
+	wait_rxe_active
+	for m in $MODES; do
+		modprobe ccm_rogue peer_addr="$PEER_ADDR" rogue=$m ||
+			{ fail "modprobe ccm_rogue rogue=$m"; return; }
+		log "rogue mode $m loaded"
+		sleep 6
+		log "rogue mode $m: state $(cat $CCM_SYSFS/state)"
+		rmmod ccm_rogue || fail "rmmod ccm_rogue ($m)"
+	done
+	ccm_load || { fail "modprobe ccm failed"; return; }
+	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
+	echo_check_all echo 1 2 60
+	sleep 8
+}
