@@ -11,6 +11,8 @@
 #   make vmtest     two-node QEMU tests on Debian's stock kernel
 #   make demo       boot two nodes and show the handshake
 #   make install    install ccm.ko for KDIR's kernel and run depmod
+#   make install-early   the initramfs-tools hook, dracut module, modprobe.d
+#   make initramfs-test  boot guests from mkinitramfs images with the hook
 
 CCM_CACHE ?= /var/cache/ccm
 export CCM_CACHE
@@ -34,7 +36,8 @@ endif
 # The kernel the QEMU tests boot: always Debian's stock one.
 STOCK_KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
 
-.PHONY: all modules clean install kunit vmtest vmtest-build check demo
+.PHONY: all modules clean install install-early initramfs-test kunit vmtest \
+	vmtest-build check demo
 
 all: modules
 
@@ -51,7 +54,15 @@ clean:
 
 install: modules
 	$(MAKE) -C "$(KDIR)" M=$(SRC) modules_install
-	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+	depmod -a $$(modinfo -F vermagic $(SRC)/ccm.ko | cut -d' ' -f1)
+
+# The early-boot pieces: initramfs-tools hook, dracut module, modprobe.d.
+install-early:
+	$(MAKE) -C packaging install
+
+# Boots two guests from initramfs images made by Debian's mkinitramfs.
+initramfs-test: vmtest-build
+	tests/vm/initramfs_test.sh --ko $(SRC)/ccm.ko
 
 kunit:
 	tests/kunit/run.sh

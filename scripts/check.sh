@@ -50,5 +50,7 @@ run_suite lint scripts/lint.sh
 run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.ko" \
 	--ko "$PWD/ccm_rogue.ko"
 
+run_suite initramfs tests/vm/initramfs_test.sh --ko "$PWD/ccm.ko"
+
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
