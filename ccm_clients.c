@@ -306,15 +306,17 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		o.mem_rkey = link->mr->rkey;
 		o.mem_len = link->pub.mem_size;
 	}
-	if ((mb->used || !ccm_msgbuf_start(mb)) &&
-	    ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
+	if (!mb->used && ccm_msgbuf_start(mb))
+		goto out;
+	if (ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
 		/* Full: send it, the offer starts the next message. */
 		ccm_msgbuf_flush(mb);
-		if (!ccm_msgbuf_start(mb))
-			ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
-					       link->psn);
+		if (ccm_msgbuf_start(mb) ||
+		    ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
+					   link->psn))
+			goto out;	/* not offered: the next sync tries again */
 	}
-	if (ccm_rogue_is(OFFER) && mb->used) {
+	if (ccm_rogue_is(OFFER)) {
 		/* Test only: claim more QPs than the limit in this entry. */
 		struct ccm_wire_msg *m = mb->buf;
 		struct ccm_wire_offer *w = mb->buf + be32_to_cpu(m->length) -
@@ -323,22 +325,27 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		w->nr_qps = cpu_to_be16(CCM_MAX_QPS + 1);
 	}
 	link->offered = true;
+out:
 	kfree(qpn);
 }
 
-static void ccm_msgbuf_name(struct ccm_msgbuf *mb, const char *name,
+/* Add a READY or GONE entry; false when it could not be queued. */
+static bool ccm_msgbuf_name(struct ccm_msgbuf *mb, const char *name,
 			    u32 incarnation, u32 reason)
 {
 	struct ccm_name_info n = { .incarnation = incarnation,
 				   .reason = reason };
 
 	strscpy(n.name, name, sizeof(n.name));
-	if ((mb->used || !ccm_msgbuf_start(mb)) &&
-	    ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n)) {
+	if (!mb->used && ccm_msgbuf_start(mb))
+		return false;
+	if (ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n)) {
 		ccm_msgbuf_flush(mb);
-		if (!ccm_msgbuf_start(mb))
-			ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n);
+		if (ccm_msgbuf_start(mb) ||
+		    ccm_wire_msg_add_name(mb->buf, CCM_MSG_MAX, &n))
+			return false;
 	}
+	return true;
 }
 
 static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
@@ -472,7 +479,12 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 				ccm_link_release(cs, CCM_DISC_FAILED);
 				continue;
 			}
-			ccm_msgbuf_name(&ready, name, link->incarnation, 0);
+			/* Not queued: try again on the next sync. */
+			if (!ccm_msgbuf_name(&ready, name, link->incarnation,
+					     0)) {
+				set_bit(CCM_LINK_REG_DONE, &link->flags);
+				continue;
+			}
 			link->ready_sent = true;
 		}
 		if (link->ready_sent && r->ready && !link->announced &&

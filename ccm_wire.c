@@ -471,7 +471,9 @@ static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
 	struct ccm_wire_msg *m = buf;
 	u32 len = be32_to_cpu(m->length);
 
-	if (len > cap || cap - len < need || be16_to_cpu(m->count) == U16_MAX)
+	/* Never build what the decoder would refuse. */
+	if (len > cap || cap - len < need || len + need > CCM_MSG_MAX ||
+	    be16_to_cpu(m->count) >= CCM_MAX_CLIENTS)
 		return NULL;
 	m->length = cpu_to_be32(len + need);
 	be16_add_cpu(&m->count, 1);
@@ -487,7 +489,9 @@ static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
  * @psn: @o->nr_qps send PSNs
  *
  * Context: any.
- * Return: 0, or -ENOSPC when it does not fit (the message is unchanged).
+ * Return: 0; -EINVAL for a QP count of 0 or above CCM_MAX_QPS; -ENOSPC
+ * when it does not fit in @cap, CCM_MSG_MAX or CCM_MAX_CLIENTS entries
+ * (the message is unchanged).
  */
 int ccm_wire_msg_add_offer(void *buf, size_t cap,
 			   const struct ccm_offer_info *o, const u32 *qpn,
@@ -499,6 +503,8 @@ int ccm_wire_msg_add_offer(void *buf, size_t cap,
 	struct ccm_wire_qp *q;
 	unsigned int i;
 
+	if (!o->nr_qps || o->nr_qps > CCM_MAX_QPS)
+		return -EINVAL;
 	w = ccm_wire_msg_reserve(buf, cap, need);
 	if (!w)
 		return -ENOSPC;

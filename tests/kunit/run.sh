@@ -144,6 +144,9 @@ grep -q '^obj-$(CONFIG_CCM_KUNIT_TEST)[[:space:]]*+= ccm/' "$src/drivers/Makefil
 [ -f "$kunitconfig" ] || fail "kunitconfig $kunitconfig not found"
 out=$(mktemp /tmp/ccm-kunit.XXXXXX) || fail "mktemp failed"
 trap 'rm -f "$out"' EXIT
+# The links may point at other files than last time with older
+# timestamps: rebuild ccm's objects every run (a few files, seconds).
+rm -f "$build"/drivers/ccm/*.o "$build"/drivers/ccm/.*.cmd
 log "kunit.py run (build dir $build, timeout ${run_timeout}s)"
 start=$(date +%s)
 (
