@@ -8,6 +8,7 @@
 #                   when missing; DKMS passes KERNELRELEASE)
 #   make check      everything CI runs; ends with "N passed, N failed"
 #   make kunit      FSM and wire-format unit tests (KUnit on UML)
+#   make model      the handshake model-checked with SPIN
 #   make vmtest     two-node QEMU tests on Debian's stock kernel
 #   make demo       boot two nodes and show the handshake
 #   make install    install ccm.ko for KDIR's kernel and run depmod
@@ -36,8 +37,8 @@ endif
 # The kernel the QEMU tests boot: always Debian's stock one.
 STOCK_KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
 
-.PHONY: all modules clean install install-early initramfs-test kunit vmtest \
-	vmtest-build check demo
+.PHONY: all modules clean install install-early initramfs-test kunit model \
+	vmtest vmtest-build check demo
 
 all: modules
 
@@ -66,6 +67,10 @@ initramfs-test: vmtest-build
 
 kunit:
 	tests/kunit/run.sh
+
+# The handshake model-checked with SPIN, generated from ccm_fsm_table.h.
+model:
+	tests/model/run.sh
 
 vmtest-build:
 	$(MAKE) KDIR="$(STOCK_KDIR)" CCM_ROGUE_BUILD=1 modules

@@ -47,6 +47,7 @@ build() {
 run_suite build build
 run_suite kunit tests/kunit/run.sh
 run_suite lint scripts/lint.sh
+run_suite model tests/model/run.sh
 run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.ko" \
 	--ko "$PWD/ccm_rogue.ko"
 

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make model: check the handshake with SPIN (see Documentation/model.rst).
+#
+# Generates the Promela FSM from ccm_fsm_table.h into a scratch directory
+# (never committed, so the model cannot drift from the C table), checks
+# that the C compiler reads the table the same way, verifies every
+# property exhaustively, and requires SPIN to find the violation in each
+# deliberately broken variant. Prints PASS/FAIL per check and ends with
+# "N passed, N failed".
+#
+#   tests/model/run.sh            everything
+#   tests/model/run.sh --trails   also rewrite tests/model/trails/*.txt
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+CCM_CACHE=${CCM_CACHE:-/var/cache/ccm}
+trails=0
+[ "${1:-}" = "--trails" ] && trails=1
+pass=0
+fail=0
+ok() { echo "PASS $1${2:+ ($2)}"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1${2:+ ($2)}"; fail=$((fail + 1)); }
+
+need=()
+command -v spin >/dev/null || need+=(spin)
+command -v gcc >/dev/null || need+=(gcc)
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+	echo "installing ${need[*]}"
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq "${need[@]}") >/dev/null 2>&1
+fi
+for t in spin gcc python3; do
+	if ! command -v $t >/dev/null; then
+		echo "$t missing and could not be installed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+work=$(mktemp -d /tmp/ccm-model.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$CCM_CACHE" 2>/dev/null || true
+lock=${CCM_MODEL_LOCK:-$CCM_CACHE/heavy.lock}
+[ -w "$CCM_CACHE" ] || lock="$work/heavy.lock"
+
+# ---- the table: parsed completely, and read the same way as by C ----
+if python3 "$here/gen_model.py" --src "$src" --check &&
+   python3 "$here/gen_model.py" --src "$src" --out "$work/fsm_gen.pml"; then
+	ok table-parse
+else
+	ko table-parse
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+mkdir -p "$work/inc/linux"
+cat > "$work/inc/linux/types.h" <<'EOT'
+#include <stdint.h>
+typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
+#define BIT(n) (1UL << (n))
+EOT
+cat > "$work/dump.c" <<'EOT'
+#include <stdio.h>
+#include "ccm_fsm.h"
+int main(void)
+{
+#define CCM_T(s, e, n, a) printf("%d %d %d %lu\n", CCM_S_##s, CCM_EV_##e, CCM_S_##n, (unsigned long)(a));
+#include "ccm_fsm_table.h"
+#undef CCM_T
+	return 0;
+}
+EOT
+if gcc -I"$work/inc" -I"$src" -o "$work/dump" "$work/dump.c" &&
+   "$work/dump" > "$work/table.c.txt" &&
+   python3 "$here/gen_model.py" --src "$src" --dump > "$work/table.py.txt" &&
+   diff -u "$work/table.c.txt" "$work/table.py.txt"; then
+	ok table-matches-c "$(wc -l < "$work/table.c.txt") transitions"
+else
+	ko table-matches-c
+fi
+cp "$here/ccm.pml" "$work/"
+
+# verify NAME EXPECT DEFINES...: EXPECT is "ok" or "violation"
+verify() {
+	local name=$1 expect=$2 dir="$work/$1" live=0 cflags pflags out t0 t1
+	shift 2
+	case " $* " in *" -DLIVE "*) live=1 ;; esac
+	mkdir -p "$dir"
+	cp "$work/ccm.pml" "$work/fsm_gen.pml" "$dir/"
+	cflags="-O2 -DCOLLAPSE -DVECTORSZ=2048"
+	pflags="-m1000000 -w24"
+	if [ $live = 1 ]; then
+		cflags="$cflags -DNFAIR=3"
+		pflags="$pflags -a -f -N live"
+	elif [ "$expect" = violation ]; then
+		cflags="-O2 -DSAFETY -DBFS -DVECTORSZ=2048"	# shortest trail
+		pflags=""
+	else
+		cflags="$cflags -DSAFETY"
+	fi
+	t0=$(date +%s)
+	if ! (cd "$dir" && spin -a "$@" ccm.pml > spin.out 2>&1 &&
+	      gcc $cflags -o pan pan.c > gcc.out 2>&1); then
+		ko "$name" "does not build: $(tail -n 2 "$dir/spin.out" "$dir/gcc.out" | tr '\n' ' ')"
+		return
+	fi
+	(cd "$dir" && flock "$lock" ./pan $pflags > pan.out 2>&1)
+	t1=$(date +%s)
+	out=$(grep -E '^State-vector' "$dir/pan.out" | sed 's/.*errors: //')
+	local states
+	states=$(grep -E 'states, stored' "$dir/pan.out" | head -n 1 | awk '{print $1}')
+	local info="errors: ${out:-?}, $states states, $((t1 - t0))s"
+	if grep -q 'search not completed\|max search depth too small\|out of memory' "$dir/pan.out"; then
+		ko "$name" "incomplete search: $info"
+		return
+	fi
+	if [ "$expect" = ok ]; then
+		if [ "$out" = 0 ]; then ok "$name" "$info"; else
+			ko "$name" "$info"
+			(cd "$dir" && spin -t "$@" ccm.pml 2>&1 | grep -E 'MSC|spin:' | tail -n 40)
+		fi
+	else
+		if [ -n "$out" ] && [ "$out" != 0 ] && [ -f "$dir/ccm.pml.trail" ]; then
+			local why
+			why=$(cd "$dir" && spin -t "$@" ccm.pml 2>&1 | grep -m1 -E 'assertion violated|acceptance cycle|invalid end' )
+			ok "$name" "violation found as required: $why; $info"
+			if [ $trails = 1 ]; then
+				mkdir -p "$here/trails"
+				{
+					echo "# SPIN counterexample: $name"
+					echo "# spin -a $* ccm.pml; gcc $cflags pan.c; ./pan"
+					echo "# then: spin -t $* ccm.pml (MSC lines), state at the end"
+					echo
+					(cd "$dir" && spin -t "$@" ccm.pml 2>&1 |
+						grep -E 'MSC|spin:|violated' | sed 's/^ *//')
+				} > "$here/trails/$name.txt"
+			fi
+		else
+			ko "$name" "no violation found: the property does not bite ($info)"
+		fi
+	fi
+}
+
+# ---- the real model: every property holds ----
+verify safety-faults ok -DNRESTART=0 -DNFAULT=2 -DNEARLY=1 -DGMAX=3
+verify safety-restarts ok -DNRESTART=2 -DNFAULT=0 -DNEARLY=1 -DGMAX=2
+verify safety-mixed ok -DNRESTART=1 -DNFAULT=1 -DNEARLY=1 -DGMAX=2
+verify liveness-faults ok -DLIVE -DNRESTART=0 -DNFAULT=1 -DNEARLY=1 -DGMAX=2
+verify liveness-restart ok -DLIVE -DNRESTART=1 -DNFAULT=0 -DNEARLY=0 -DGMAX=2
+
+# ---- broken variants: SPIN must find the violation ----
+verify broken-no-epoch-check violation -DNO_POLL_ASSERT -DBROKEN_NO_EPOCH_CHECK -DNRESTART=1 -DNFAULT=0 -DGMAX=2
+verify broken-no-gen-check violation -DNO_POLL_ASSERT -DBROKEN_NO_GEN_CHECK -DNRESTART=0 -DNFAULT=1 -DGMAX=3
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
