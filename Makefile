@@ -11,6 +11,7 @@
 #   make model      the handshake model-checked with SPIN
 #   make vmtest     two-node QEMU tests on Debian's stock kernel
 #   make demo       boot two nodes and show the handshake
+#   make bench      benchmarks against the RDMA CM (bench/results/)
 #   make install    install ccm.ko for KDIR's kernel and run depmod
 #   make install-early   the initramfs-tools hook, dracut module, modprobe.d
 #   make initramfs-test  boot guests from mkinitramfs images with the hook
@@ -38,7 +39,7 @@ endif
 STOCK_KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
 
 .PHONY: all modules clean install install-early initramfs-test kunit model \
-	vmtest vmtest-build check demo
+	vmtest vmtest-build check demo bench
 
 all: modules
 
@@ -81,6 +82,10 @@ vmtest: vmtest-build
 
 demo: vmtest-build
 	tests/vm/demo.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko
+
+# Benchmarks against the RDMA CM on the two-node cluster (bench/README.md).
+bench:
+	bench/run.sh
 
 check:
 	scripts/check.sh

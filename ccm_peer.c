@@ -328,10 +328,11 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 		if (strcmp(ccm_state_name(old), ccm_state_name(res.next)))
 			ccm_sysfs_uevent_state(peer);
 	}
-	/* A read not yet posted belongs to the state that asked for it. */
-	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)
-		peer->pending_read = 0;
-	ccm_peer_do_actions(peer, res.actions, gen);
+	/*
+	 * Record the loss and tell the clients before the actions tear the
+	 * connection down: destroying a QP can block for seconds in the
+	 * driver when the link is gone (rxe waits for the neighbour entry).
+	 */
 	if (old == CCM_S_CONNECTED && res.next != CCM_S_CONNECTED) {
 		/* However it was noticed: heartbeat, failed op, disconnect. */
 		WRITE_ONCE(peer->last_detection_ns,
@@ -341,6 +342,10 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 			div_u64(peer->last_detection_ns, NSEC_PER_MSEC));
 		ccm_clients_down(peer);
 	}
+	/* A read not yet posted belongs to the state that asked for it. */
+	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)
+		peer->pending_read = 0;
+	ccm_peer_do_actions(peer, res.actions, gen);
 	if (res.actions & CCM_ACT_CONNECTED)
 		ccm_clients_up(peer);
 	if (res.next != old) {

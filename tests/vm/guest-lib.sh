@@ -218,3 +218,170 @@ crash_now() {
 	log "crashing now"
 	if ccmt_failed; then finish fail; else finish pass; fi
 }
+
+# ---- fault tests: timing, reconnects, RDMA resources ----
+
+# state_now: ccm's state, or "unloaded"
+state_now() {
+	cat $CCM_SYSFS/state 2>/dev/null || echo unloaded
+}
+
+# wait_left_connected TIMEOUT_S: poll every 10 ms until ccm's state is not
+# "connected"; sets LEFT_MS (now_ms right after) and LEFT_STATE.
+wait_left_connected() {
+	local to=$1 i=0 max st
+	max=$((to * 100))
+	while [ $i -lt $max ]; do
+		st=$(state_now)
+		[ "$st" != connected ] && break
+		i=$((i + 1))
+		usleep 10000
+	done
+	LEFT_MS=$(now_ms)
+	LEFT_STATE=$st
+	if [ "$st" = connected ]; then
+		log "still connected after ${to}s"
+		return 1
+	fi
+	log "state left connected: $st"
+}
+
+# wait_client_told NAME DISCONNECTS BOUND_MS: after wait_left_connected,
+# the client's DISCONNECTS-th ->disconnected() ran within BOUND_MS of the
+# state leaving "connected" (waits up to 10 s)
+wait_client_told() {
+	local d=/sys/kernel/ccm_echo/$1 i=0 t
+	while [ $i -lt 1000 ] && [ "$(cat $d/disconnects)" -lt "$2" ]; do
+		i=$((i + 1))
+		usleep 10000
+	done
+	t=$(($(now_ms) - LEFT_MS))
+	if [ "$(cat $d/disconnects)" -lt "$2" ]; then
+		fail "$1 not told within 10 s of the loss"
+		return 1
+	fi
+	log "$1 told (disconnects=$(cat $d/disconnects)) $t ms after the state left connected"
+	[ $t -le "$3" ] || fail "$1 told $t ms after the state left connected (bound $3 ms)"
+}
+
+# log_detection BOUND_MS: log DETECTION (last_detection_ns, recorded with
+# the clients' notification) and check it
+log_detection() {
+	local det
+	det=$(cat $CCM_SYSFS/last_detection_ns)
+	log "DETECTION ms=$((det / 1000000)) last_detection_ns=$det state=$LEFT_STATE partner_lost=$(counter partner_lost) writes_failed=$(counter writes_failed) connections_lost=$(counter connections_lost)"
+	if [ "$det" -gt 0 ] && [ "$det" -le $(($1 * 1000000)) ]; then
+		log "ok detected within $((det / 1000000)) ms (bound $1 ms)"
+	else
+		fail "detection took $det ns (bound $1 ms)"
+	fi
+}
+
+# wait_cmd TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds
+wait_cmd() {
+	local to=$1 i=0 max start deadline
+	shift
+	start=$(now_ms)
+	deadline=$((start + to * 1000))
+	max=$((to * 10 + 10))
+	while [ $i -lt $max ]; do
+		if "$@"; then
+			log "'$*' after $(($(now_ms) - start)) ms"
+			return 0
+		fi
+		[ "$(now_ms)" -ge $deadline ] && break
+		i=$((i + 1))
+		sleep 0.1
+	done
+	log "timeout after ${to}s waiting for '$*'"
+	return 1
+}
+
+# connected_to NODE_ID_HEX16: ccm is connected and the partner has this node_id
+connected_to() {
+	[ "$(state_now)" = connected ] && [ "$(cat $CCM_SYSFS/peer_node_id)" = "$1" ]
+}
+
+# handshakes_ge N: connected with at least N handshakes
+connected_handshakes_ge() {
+	[ "$(state_now)" = connected ] && [ "$(counter handshakes)" -ge "$1" ]
+}
+
+# echo_connected_now NAME: the client holds a link and ccm says connected
+echo_connected_now() {
+	[ "$(cat /sys/kernel/ccm_echo/$1/connected 2>/dev/null)" = 1 ] &&
+		[ "$(cat $CCM_SYSFS/clients/$1/state 2>/dev/null)" = connected ]
+}
+
+# echo_wait_round NAME CONNECTS NR_QPS TIMEOUT_S: the client's CONNECTS-th
+# link is up and verified by data (ping-pong on every QP, the partner's write)
+echo_wait_round() {
+	wait_file_eq /sys/kernel/ccm_echo/$1/connects "$2" "$4" ||
+		{ fail "$1: connects $(cat /sys/kernel/ccm_echo/$1/connects), want $2"; return 1; }
+	echo_wait_verified "$1" "$3" "$4"
+}
+
+# echo_wait_current PREFIX COUNT NR_QPS TIMEOUT_S: every client is connected
+# now (a link that is up, not an earlier round's results) and verified
+echo_wait_current() {
+	local i=0
+	while [ $i -lt "$2" ]; do
+		wait_cmd "$4" echo_connected_now "$1$i" ||
+			{ fail "$1$i not connected"; return 1; }
+		echo_wait_verified "$1$i" "$3" "$4" || return 1
+		i=$((i + 1))
+	done
+	log "all $2 clients x $3 QPs connected now and verified"
+}
+
+# echo_log NAME: the sample's results in one line
+echo_log() {
+	local d=/sys/kernel/ccm_echo/$1 f out=
+	for f in connected connects disconnects qps_ok write_ok errors; do
+		out="$out $f=$(cat $d/$f 2>/dev/null)"
+	done
+	log "echo $1:$out ccm_state=$(cat $CCM_SYSFS/clients/$1/state 2>/dev/null)"
+}
+
+# rdma_res_counts [DEV]: "pd=N cq=N qp=N mr=N cm_id=N" for DEV (default
+# rxe0) from `rdma resource show` (lines like
+# "0: rxe0: pd 1 cq 2 qp 1 cm_id 0 mr 0 ctx 0 srq 0"); "none" if absent
+rdma_res_counts() {
+	rdma resource show 2>/dev/null | awk -v dev="${1:-rxe0}:" '
+		$2 == dev {
+			for (i = 3; i < NF; i += 2) v[$i] = $(i + 1)
+			printf "pd=%s cq=%s qp=%s mr=%s cm_id=%s\n", v["pd"], v["cq"], v["qp"], v["mr"], v["cm_id"]
+			found = 1
+		}
+		END { if (!found) print "none" }'
+}
+
+# res_baseline: remember rxe0's resource counts (before ccm is loaded)
+res_baseline() {
+	rdma_res_counts > /tmp/ccmt.res_base
+	log "RESOURCES baseline $(cat /tmp/ccmt.res_base) ($(rdma resource show 2>&1 | tr '\n' ' '))"
+}
+
+# expect_res_baseline LABEL: rxe0's counts equal the baseline again (ccm and
+# its clients unloaded); 3 s to settle, how long it took is logged
+expect_res_baseline() {
+	local want got i=0 start
+	want=$(cat /tmp/ccmt.res_base)
+	start=$(now_ms)
+	while :; do
+		got=$(rdma_res_counts)
+		[ "$got" = "$want" ] && break
+		[ $i -ge 30 ] && break
+		i=$((i + 1))
+		sleep 0.1
+	done
+	if [ "$got" = "$want" ]; then
+		log "ok RESOURCES $1: $got = baseline (after $(($(now_ms) - start)) ms)"
+	else
+		fail "RESOURCES $1: $got, baseline $want ($(rdma resource show 2>&1 | tr '\n' ' '))"
+		rdma resource show qp 2>&1 | head -n 20
+		rdma resource show cq 2>&1 | head -n 20
+		rdma resource show mr 2>&1 | head -n 20
+		rdma resource show pd 2>&1 | head -n 20
+	fi
+}

@@ -12,7 +12,35 @@
 # Logs: DIR/<case>/node{1,2}.log (DIR default /tmp/ccm-vmtest); QEMU monitors
 # (for `set_link n0 off` etc.): DIR/<case>/node{1,2}.mon (unix sockets).
 # Per-case timeout: "# timeout: N" in the case file, else --timeout, else 240.
+# Lines with DETECTION or RECONNECT that a guest logs are repeated after the
+# case's PASS/FAIL line (and kept in DIR/<case>/timing).
 # Exit status 0 iff no case failed.
+#
+# Host-side hook: if tests/vm/cases/NAME.host exists (a bash snippet that
+# defines host()), run.sh sources it and runs host() on the host, in the
+# background, once both QEMUs have been started; its output goes to
+# DIR/<case>/host.log. The case fails unless host() returns 0 without having
+# called host_fail, and before the guests are done (it is killed 15 s after
+# both reported, like the QEMUs). It sees CCMT_CASE, CCMT_DIR (the case's
+# results dir), CCMT_MON1/CCMT_MON2 (monitor sockets), CCMT_PID1/CCMT_PID2
+# (QEMU pids at hook start) and these helpers (all bounded):
+#   host_log MSG...          log "HOST t=<ms since case start> MSG" (host.log)
+#   host_fail MSG...         log and mark the host side failed
+#   host_ms                  ms since the case started (host clock)
+#   host_mon NODE CMD        one HMP command on NODE's monitor, e.g.
+#                            host_mon 1 'set_link n0 off'; logs the reply
+#   host_wait_log NODE ERE TIMEOUT_S
+#                            wait until NODE's current console log has a line
+#                            matching ERE (\r stripped); 1 on timeout
+#   host_pid NODE / host_logfile NODE   NODE's current QEMU pid / console log
+#   host_restart NODE        SIGKILL NODE's QEMU, wait until it is gone, start
+#                            it again with the same command line, its console
+#                            going to DIR/<case>/nodeN.bootK.log (K = 2, 3..)
+# A restarted guest runs the same nodeN() again. The harness then waits for
+# the last boot's CCMT-RESULT; an earlier, killed boot needs none (its log is
+# still scanned for kernel problems). Only node 2 can be restarted: node 1's
+# QEMU holds the listening end of the socket netdev and accepts the new
+# node 2 QEMU, but a connecting QEMU would not reconnect to a new node 1.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +52,7 @@ kos=()
 cases=()
 extra_append=${CCM_VM_APPEND:-}
 
-usage() { sed -n '3,17p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '3,43p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) [ $# -ge 2 ] || usage 2; kos+=(--ko "$(readlink -f "$2")"); shift 2 ;;
@@ -75,30 +103,133 @@ pick_port() {
 	return 1
 }
 
-pids=()
+# Every QEMU of the current case (also those the host hook restarted) is
+# listed in $cur_dir/qemu.pids; node N's current one in $cur_dir/nodeN.pid,
+# its console log in $cur_dir/nodeN.cur.
+cur_dir=
+hook_pid=
+qemu_pids() { [ -n "$cur_dir" ] && cat "$cur_dir/qemu.pids" 2>/dev/null; }
+pid_gone() {	# pid -> true when it no longer runs (gone or zombie)
+	kill -0 "$1" 2>/dev/null || return 0
+	case $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) in Z|X|"") return 0 ;; esac
+	return 1
+}
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	local p i
+	if [ -n "$hook_pid" ]; then
+		kill "$hook_pid" 2>/dev/null
+		hook_pid=
+	fi
+	for p in $(qemu_pids); do kill "$p" 2>/dev/null; done
 	sleep 0.5
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	pids=()
+	for p in $(qemu_pids); do kill -9 "$p" 2>/dev/null; done
+	# hook-started QEMUs are not our children: wait (bounded) until gone
+	for p in $(qemu_pids); do
+		for i in $(seq 1 50); do pid_gone "$p" && break; sleep 0.1; done
+	done
 }
 trap 'cleanup; exit 130' INT TERM
 
+launch_node() {	# dir node logfile: start nodeN's QEMU from DIR/nodeN.argv
+	local d=$1 n=$2 lf=$3 argv
+	mapfile -d '' -t argv < "$d/node$n.argv"
+	"${argv[@]}" </dev/null >"$lf" 2>&1 &
+	# not a job of ours: no "Killed" notice when the hook kills it
+	disown $!
+	echo $! > "$d/node$n.pid"
+	echo $! >> "$d/qemu.pids"
+	echo "$lf" > "$d/node$n.cur"
+}
+
 start_guest() {	# node netdev-spec dir case
 	local n=$1 nd=$2 d=$3 c=$4
+	local argv=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512 -smp 1
+		-nographic -no-reboot
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 mitigations=off ccmt_node=$n ccmt_case=$c $extra_append"
+		-nic none
+		-netdev "socket,id=n0,$nd"
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:0$n,romfile="
+		-monitor "unix:$d/node$n.mon,server=on,wait=off"
+		-name "ccmt-$c-node$n")
+	printf '%s\0' "${argv[@]}" > "$d/node$n.argv"
+	echo 1 > "$d/node$n.boots"
 	date +%s.%N > "$d/node$n.start"
-	qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512 -smp 1 \
-		-nographic -no-reboot \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 mitigations=off ccmt_node=$n ccmt_case=$c $extra_append" \
-		-nic none \
-		-netdev "socket,id=n0,$nd" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:0$n,romfile=" \
-		-monitor "unix:$d/node$n.mon,server=on,wait=off" \
-		-name "ccmt-$c-node$n" \
-		</dev/null >"$d/node$n.log" 2>&1 &
-	pids+=($!)
+	launch_node "$d" "$n" "$d/node$n.log"
+}
+
+node_log() {	# dir node -> current console log of the node
+	cat "$1/node$2.cur" 2>/dev/null || echo "$1/node$2.log"
+}
+
+# ---- host hook helpers (run in the hook's subshell; see the header) ----
+host_ms() { echo $(( $(date +%s%3N) - CCMT_T0_MS )); }
+host_log() { echo "HOST t=$(host_ms) $*"; }
+host_fail() {
+	echo "$*" >> "$CCMT_DIR/host.failed"
+	host_log "FAIL: $*"
+	return 1
+}
+host_pid() { cat "$CCMT_DIR/node$1.pid"; }
+host_logfile() { node_log "$CCMT_DIR" "$1"; }
+host_mon() {	# node command
+	local out rc
+	out=$(CCM_VM_RESULTS=$results timeout 15 "$here/monitor.sh" "$CCMT_CASE" "$1" "$2" 2>&1)
+	rc=$?
+	host_log "monitor node$1: $2 -> rc=$rc${out:+ ($(echo "$out" | tr '\n' ' ' | sed 's/ *$//'))}"
+	return $rc
+}
+host_wait_log() {	# node ERE timeout_s
+	local n=$1 re=$2 to=$3 end i=0
+	end=$(( $(date +%s%3N) + to * 1000 ))
+	while [ $i -lt $((to * 5 + 5)) ]; do
+		if tr -d '\r' < "$(host_logfile "$n")" 2>/dev/null | grep -qE -- "$re"; then
+			host_log "node$n log has /$re/"
+			return 0
+		fi
+		[ "$(date +%s%3N)" -ge $end ] && break
+		i=$((i + 1))
+		sleep 0.2
+	done
+	host_log "timeout after ${to}s waiting for /$re/ in node$n log"
+	return 1
+}
+host_restart() {	# node
+	local n=$1 pid k i lf
+	[ "$n" = 2 ] || { host_fail "host_restart $n: only node 2 can be restarted"; return 1; }
+	pid=$(host_pid "$n")
+	k=$(( $(cat "$CCMT_DIR/node$n.boots") + 1 ))
+	host_log "killing node$n QEMU pid $pid (SIGKILL)"
+	kill -9 "$pid" 2>/dev/null
+	for i in $(seq 1 100); do pid_gone "$pid" && break; sleep 0.1; done
+	pid_gone "$pid" || { host_fail "node$n QEMU pid $pid survived SIGKILL"; return 1; }
+	host_log "node$n QEMU pid $pid gone"
+	echo "$k" > "$CCMT_DIR/node$n.boots"
+	lf=$CCMT_DIR/node$n.boot$k.log
+	date +%s.%N > "$CCMT_DIR/node$n.boot$k.start"
+	launch_node "$CCMT_DIR" "$n" "$lf"
+	host_log "node$n started again: boot $k, pid $(host_pid "$n"), console $lf"
+}
+
+run_host_hook() {	# case dir t0_ms: the hook's subshell
+	trap - INT TERM
+	export CCMT_CASE=$1 CCMT_DIR=$2 CCMT_T0_MS=$3
+	export CCMT_MON1=$2/node1.mon CCMT_MON2=$2/node2.mon
+	export CCMT_PID1=$(cat "$2/node1.pid") CCMT_PID2=$(cat "$2/node2.pid")
+	host_log "hook start: case $1, node1 pid $CCMT_PID1, node2 pid $CCMT_PID2"
+	# shellcheck disable=SC1090
+	. "$here/cases/$1.host" || { host_fail "cannot source $1.host"; echo fail > "$2/host.result"; return; }
+	if ! declare -F host >/dev/null; then
+		host_fail "$1.host defines no host()"
+	elif ! host; then
+		host_fail "host() returned nonzero"
+	fi
+	if [ -s "$2/host.failed" ]; then
+		echo fail > "$2/host.result"
+	else
+		echo pass > "$2/host.result"
+	fi
+	host_log "hook done: $(cat "$2/host.result")"
 }
 
 case_timeout() {
@@ -107,40 +238,47 @@ case_timeout() {
 	echo "${t:-$def_timeout}"
 }
 
-done_both() {	# dir -> true when both guests reported a result
-	grep -q 'CCMT-RESULT node=1 ' "$1/node1.log" 2>/dev/null &&
-		grep -q 'CCMT-RESULT node=2 ' "$1/node2.log" 2>/dev/null
+done_both() {	# dir -> true when both guests' current boots dumped dmesg
+	grep -q "CCMT-DMESG-END node=1" "$(node_log "$1" 1)" 2>/dev/null &&
+		grep -q "CCMT-DMESG-END node=2" "$(node_log "$1" 2)" 2>/dev/null
 }
 
 run_case() {	# name -> sets case_ok, case_secs, case_why
-	local c=$1 d=$results/$1 to t0 port i alive done_at=
+	local c=$1 d=$results/$1 to t0 port i p alive done_at= lf hr
 	to=$(case_timeout "$c")
 	rm -rf "$d"; mkdir -p "$d"
 	case_why=
 	t0=$(date +%s%3N)
+	cur_dir=$d
+	hook_pid=
+	: > "$d/qemu.pids"
 	port=$(pick_port) || { case_why="no free port"; case_ok=0; return; }
-	pids=()
 	start_guest 1 "listen=127.0.0.1:$port" "$d" "$c"
 	for i in $(seq 1 100); do
 		port_listening "$port" && break
-		kill -0 "${pids[0]}" 2>/dev/null || break
+		kill -0 "$(cat "$d/node1.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
 	if ! port_listening "$port"; then
 		case_why="node1 QEMU did not listen on $port"
 	else
 		start_guest 2 "connect=127.0.0.1:$port" "$d" "$c"
-		# wait for both QEMUs to exit (guests power off), bounded by $to
+		if [ -f "$here/cases/$c.host" ]; then
+			run_host_hook "$c" "$d" "$t0" > "$d/host.log" 2>&1 &
+			hook_pid=$!
+		fi
+		# wait for all QEMUs to exit (guests power off) and the hook to
+		# end, bounded by $to
 		while :; do
 			alive=0
-			for i in "${pids[@]}"; do kill -0 "$i" 2>/dev/null && alive=1; done
+			for p in $(qemu_pids) $hook_pid; do pid_gone "$p" || alive=1; done
 			[ $alive = 0 ] && break
 			if [ $(( $(date +%s%3N) - t0 )) -gt $((to * 1000)) ]; then
 				case_why="timeout after ${to}s"
 				break
 			fi
-			# both done: give poweroff 15 s, then kill
-			if [ -z "$done_at" ] && grep -q "CCMT-DMESG-END node=1" "$d/node1.log" && grep -q "CCMT-DMESG-END node=2" "$d/node2.log"; then
+			# both done: give poweroff (and the hook) 15 s, then kill
+			if [ -z "$done_at" ] && done_both "$d"; then
 				done_at=$(date +%s)
 			fi
 			[ -n "$done_at" ] && [ $(($(date +%s) - done_at)) -gt 15 ] && break
@@ -149,25 +287,50 @@ run_case() {	# name -> sets case_ok, case_secs, case_why
 	fi
 	cleanup
 	wait 2>/dev/null
+	cur_dir=
 	case_secs=$(awk -v ms=$(( $(date +%s%3N) - t0 )) "BEGIN { printf \"%.1f\", ms / 1000 }")
 	case_ok=1
 	[ -n "$case_why" ] && case_ok=0
 	for i in 1 2; do
-		if ! grep -q "CCMT-RESULT node=$i pass" "$d/node$i.log"; then
+		lf=$(node_log "$d" "$i")
+		if ! grep -q "CCMT-RESULT node=$i pass" "$lf"; then
 			case_ok=0
-			grep -q "CCMT-RESULT node=$i fail" "$d/node$i.log" &&
+			grep -q "CCMT-RESULT node=$i fail" "$lf" &&
 				case_why="$case_why${case_why:+; }node$i reported fail" ||
 				case_why="$case_why${case_why:+; }node$i reported no result"
 		fi
-		if grep -qE "$BAD_RE" "$d/node$i.log"; then
+		# every boot of the node, killed ones included
+		for lf in "$d/node$i.log" "$d"/node$i.boot*.log; do
+			[ -f "$lf" ] || continue
+			if grep -qE "$BAD_RE" "$lf"; then
+				case_ok=0
+				case_why="$case_why${case_why:+; }$(basename "$lf" .log) kernel log: $(grep -oE "$BAD_RE" "$lf" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+			fi
+		done
+	done
+	if [ -f "$here/cases/$c.host" ]; then
+		hr=$(cat "$d/host.result" 2>/dev/null)
+		if [ "$hr" != pass ]; then
 			case_ok=0
-			case_why="$case_why${case_why:+; }node$i kernel log: $(grep -oE "$BAD_RE" "$d/node$i.log" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+			case_why="$case_why${case_why:+; }host hook ${hr:-did not finish}"
 		fi
-	done
+	fi
 	for i in 1 2; do
-		sed -n 's/.*\(CCMT-BOOT\|CCMT-READY\).*uptime=\([0-9.]*\).*/\1 \2/p' "$d/node$i.log" |
-			tr '\n' ' ' | sed "s/^/node$i: /; s/ \$/\n/" >> "$d/timing"
+		for lf in "$d/node$i.log" "$d"/node$i.boot*.log; do
+			[ -f "$lf" ] || continue
+			sed -n 's/.*\(CCMT-BOOT\|CCMT-READY\).*uptime=\([0-9.]*\).*/\1 \2/p' "$lf" |
+				tr '\n' ' ' | sed "s/^/$(basename "$lf" .log): /; s/ \$/\n/" >> "$d/timing"
+		done
 	done
+	# measured times, as the guests logged them
+	for i in 1 2; do
+		for lf in "$d/node$i.log" "$d"/node$i.boot*.log; do
+			[ -f "$lf" ] || continue
+			tr -d '\r' < "$lf" | sed -n 's/^\(CCMT node=.*\(DETECTION\|RECONNECT\).*\)$/\1/p' |
+				sed "s/^/  $(basename "$lf" .log): /"
+		done
+	done > "$d/times"
+	cat "$d/times" >> "$d/timing"
 }
 
 npass=0 nfail=0
@@ -179,18 +342,26 @@ for c in "${cases[@]}"; do
 	flock -u 8
 	if [ "$case_ok" = 1 ]; then
 		echo "PASS $c (${case_secs}s)"
+		cat "$results/$c/times" 2>/dev/null
 		npass=$((npass + 1))
 	else
 		echo "FAIL $c (${case_secs}s): $case_why"
+		cat "$results/$c/times" 2>/dev/null
 		for i in 1 2; do
-			lf=$results/$c/node$i.log
-			echo "----- $c node$i: last 60 console lines of $lf (dmesg dump omitted) -----"
-			tr -d "\r" < "$lf" | sed "/^CCMT-DMESG-BEGIN/,/^CCMT-DMESG-END/d" | tail -n 60
-			if grep -qE "$BAD_RE" "$lf"; then
-				echo "----- $c node$i: kernel problems -----"
-				grep -aE -A 3 "$BAD_RE" "$lf" | tr -d "\r" | head -n 40
-			fi
+			for lf in "$results/$c/node$i.log" "$results/$c"/node$i.boot*.log; do
+				[ -f "$lf" ] || continue
+				echo "----- $c node$i: last 60 console lines of $lf (dmesg dump omitted) -----"
+				tr -d "\r" < "$lf" | sed "/^CCMT-DMESG-BEGIN/,/^CCMT-DMESG-END/d" | tail -n 60
+				if grep -qE "$BAD_RE" "$lf"; then
+					echo "----- $c node$i: kernel problems -----"
+					grep -aE -A 3 "$BAD_RE" "$lf" | tr -d "\r" | head -n 40
+				fi
+			done
 		done
+		if [ -f "$results/$c/host.log" ]; then
+			echo "----- $c host hook: last 30 lines of $results/$c/host.log -----"
+			tail -n 30 "$results/$c/host.log"
+		fi
 		echo "-----"
 		nfail=$((nfail + 1))
 	fi

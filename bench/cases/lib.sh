@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest helpers for the ccm benchmark cases (busybox sh). bench/run.sh copies
+# this file into the guest as /tests/cases/demo_bench_lib.sh; the cases source
+# it after /tests/guest-lib.sh. Every figure comes from kernel timestamps,
+# never from shell sleeps: the ftrace buffer (ccm tracepoints, module_load,
+# netif_receive_skb, workqueue) with the "global" trace clock (on the
+# one-vCPU guests that is local_clock(), the clock of printk), the printk
+# timestamps of ccm's own log lines, ccm's sysfs, and the local_clock()
+# values the baseline module ccm_cmbench reports.
+#
+# The ccm tracepoints exist only while ccm is loaded, and 6.1 cannot enable
+# a module's events before it loads: where a figure starts at the module
+# load itself (handshake, reconnect) its end is taken from ccm's printk
+# ("connected (...)", "client NAME connected"), printed in the same work
+# item right after the traced transition.
+
+T=/sys/kernel/tracing
+BENCH_PORT=7472		# ccm_cmbench (RDMA CM)
+CTL_PORT=7000		# side channel (TCP over eth0) between the benchmark scripts
+
+# bench CATEGORY key=value...: one result line for bench/report.py
+bench() {
+	log "BENCH $*"
+}
+
+# tr_setup CLOCK EVENT...: fresh trace buffer with CLOCK and the events
+tr_setup() {
+	local clk=$1 e
+	shift
+	echo 0 > $T/tracing_on
+	echo "$clk" > $T/trace_clock || fail "trace_clock $clk"
+	echo 8192 > $T/buffer_size_kb
+	echo 0 > $T/events/enable
+	for e in "$@"; do
+		echo 1 > "$T/events/$e/enable" || fail "cannot enable $e"
+	done
+	echo > $T/trace
+	echo 1 > $T/tracing_on
+}
+
+# tr_ccm_on: enable the ccm events (ccm must be loaded)
+tr_ccm_on() {
+	echo 1 > $T/events/ccm/enable || fail "cannot enable the ccm events"
+}
+
+# kmsg_ts ERE: printk timestamp (seconds) of the last kernel message whose
+# text matches ERE; kmsg_count ERE: how many match
+kmsg_ts() {
+	dmesg | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\] \(.*\)$/\1 \2/p' |
+		awk -v re="$1" '{ t = $1; $1 = ""; if (substr($0, 2) ~ re) last = t } END { if (last != "") print last }'
+}
+
+kmsg_count() {
+	dmesg | grep -cE -- "$1"
+}
+
+# kmsg_wait_count ERE N TIMEOUT_S: until at least N kernel messages match
+kmsg_wait_count() {
+	local i=0
+	while [ $i -lt $(($3 * 20)) ]; do
+		[ "$(kmsg_count "$1")" -ge "$2" ] && return 0
+		i=$((i + 1))
+		usleep 50000
+	done
+	return 1
+}
+
+tr_clear() {
+	echo > $T/trace
+}
+
+# tr_snap: copy the trace buffer to /tmp/tr (parsed by the functions below)
+tr_snap() {
+	cat $T/trace > /tmp/tr
+}
+
+# tr_ts ERE [first|last]: timestamp (seconds, as printed) of the first/last
+# event in /tmp/tr whose line matches ERE; empty if none
+tr_ts() {
+	awk -v re="$1" -v which="${2:-first}" '
+		/^#/ { next }
+		$0 ~ re {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			if (which == "first") { print ts; exit }
+			last = ts
+		}
+		END { if (which == "last" && last != "") print last }' /tmp/tr
+}
+
+# tr_ts_before ERE LIMIT: last timestamp matching ERE that is <= LIMIT
+tr_ts_before() {
+	awk -v re="$1" -v lim="$2" '
+		/^#/ { next }
+		$0 ~ re {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			if (ts + 0 <= lim + 0) last = ts
+		}
+		END { if (last != "") print last }' /tmp/tr
+}
+
+# tr_ts_before2 ERE LIMIT: "LAST PREV", the last two such timestamps
+tr_ts_before2() {
+	awk -v re="$1" -v lim="$2" '
+		/^#/ { next }
+		$0 ~ re {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			if (ts + 0 <= lim + 0) { prev = last; last = ts }
+		}
+		END { if (last != "") print last, prev }' /tmp/tr
+}
+
+# ns_between T0 T1: (T1 - T0) in ns, T0/T1 in seconds with up to 9 decimals;
+# empty if either is empty
+ns_between() {
+	[ -n "$1" ] && [ -n "$2" ] || return 0
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, "."); split(b, y, ".");
+		fa = substr(x[2] "000000000", 1, 9); fb = substr(y[2] "000000000", 1, 9);
+		printf "%.0f\n", (y[1] - x[1]) * 1e9 + (fb - fa) }'
+}
+
+# s_to_ns SECONDS: seconds with decimals -> integer ns
+s_to_ns() {
+	awk -v a="$1" 'BEGIN { split(a, x, "."); f = substr(x[2] "000000000", 1, 9);
+		printf "%.0f\n", x[1] * 1e9 + f }'
+}
+
+# ---- side channel: node 2 asks node 1 to act (TCP, busybox nc) ----
+
+# ctl CMD [ARG...]: send one command line to node 1, print its one-line reply
+ctl() {
+	local i=0 out
+	while [ $i -lt 100 ]; do
+		out=$(echo "$*" | nc -w 10 "$PEER_ADDR" $CTL_PORT 2>/dev/null)
+		if [ -n "$out" ]; then
+			echo "$out"
+			return 0
+		fi
+		i=$((i + 1))
+		usleep 100000
+	done
+	fail "ctl $*: no answer from node 1"
+	return 1
+}
+
+# ctl_wait_state STATE TIMEOUT_S: until node 1's ccm is in STATE
+ctl_wait_state() {
+	local i=0 st
+	while [ $i -lt $(($2 * 5)) ]; do
+		st=$(ctl state) || return 1
+		[ "$st" = "$1" ] && return 0
+		i=$((i + 1))
+		usleep 200000
+	done
+	log "node 1 never reached $1 (last '$st')"
+	return 1
+}
+
+# ---- misc ----
+
+memfree_kb() {
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+
+# cpu_busy_ticks: busy jiffies of the whole guest (all but idle + iowait)
+cpu_busy_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+cpu_all_ticks() {
+	awk '/^cpu / { s = 0; for (i = 2; i <= NF; i++) s += $i; print s }' /proc/stat
+}
+
+# wait_client_state NAME STATE TIMEOUT_S (quiet; bounded)
+wait_client_state() {
+	local f=$CCM_SYSFS/clients/$1/state i=0
+	while [ $i -lt $(($3 * 20)) ]; do
+		[ "$(cat $f 2>/dev/null)" = "$2" ] && return 0
+		i=$((i + 1))
+		usleep 50000
+	done
+	log "timeout: client $1 not $2 after $3 s (last '$(cat $f 2>/dev/null)')"
+	return 1
+}

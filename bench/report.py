@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the benchmark guests' BENCH lines into bench/results/.
+
+    report.py --logs bench/results/logs --out bench/results
+
+Reads logs/demo_bench_*/node*.log (console logs of every boot), writes
+raw.csv (one row per trial and metric), results.csv and results.md (the
+table: median, min, max, trials, target), provisioning.png and
+detection.png. Prints results.md.
+"""
+import argparse
+import csv
+import glob
+import os
+import re
+import statistics
+import sys
+
+LINE = re.compile(r'^CCMT node=(\d+) t=[0-9.]+ BENCH (\w+) (.*)$')
+
+
+def parse(logs):
+    rows = []
+    for path in sorted(glob.glob(os.path.join(logs, 'demo_bench_*', 'node*.log'))):
+        case = os.path.basename(os.path.dirname(path))
+        with open(path, errors='replace') as f:
+            for line in f:
+                m = LINE.match(line.strip().replace('\r', ''))
+                if not m:
+                    continue
+                kv = dict(p.split('=', 1) for p in m.group(3).split() if '=' in p)
+                kv.update(case=case, node=m.group(1), cat=m.group(2),
+                          boot=os.path.basename(path))
+                rows.append(kv)
+    return rows
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def stats(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return dict(med=statistics.median(vals), min=min(vals), max=max(vals), n=len(vals))
+
+
+def pick(rows, cat, key='ns', **match):
+    out = []
+    for r in rows:
+        if r['cat'] != cat:
+            continue
+        if all(str(r.get(k)) == str(v) for k, v in match.items()):
+            out.append(num(r.get(key)))
+    return out
+
+
+def fmt(v, unit):
+    if v is None:
+        return 'n/a'
+    if unit == 'ms':
+        return f'{v:.1f}' if v < 100 else f'{v:.0f}'
+    if unit == 'us':
+        return f'{v:.0f}' if v >= 100 else f'{v:.1f}'
+    if unit == 'x':
+        return f'{v:.2f}' if v < 10 else f'{v:.0f}'
+    if unit == '%':
+        return f'{v:.3f}'
+    if unit in ('KiB', '/s'):
+        return f'{v:.1f}'
+    return f'{v:g}'
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--logs', required=True)
+    ap.add_argument('--out', required=True)
+    a = ap.parse_args()
+    rows = parse(a.logs)
+    if not rows:
+        print('report: no BENCH lines under', a.logs, file=sys.stderr)
+        return 1
+    os.makedirs(a.out, exist_ok=True)
+
+    # ---- raw.csv: every trial ----
+    keys = ['case', 'boot', 'node', 'cat', 'kind', 'setting', 'n', 'trial']
+    extra = sorted({k for r in rows for k in r} - set(keys))
+    with open(os.path.join(a.out, 'raw.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(keys + extra)
+        for r in rows:
+            w.writerow([r.get(k, '') for k in keys + extra])
+
+    table = []   # (section, metric, unit, stats or value, target, met)
+
+    def add(section, metric, unit, st, target='', met=''):
+        table.append((section, metric, unit, st, target, met))
+
+    def ms(vals):
+        return stats([v / 1e6 if v is not None else None for v in vals])
+
+    # ---- handshake ----
+    hc = ms(pick(rows, 'handshake', kind='ccm'))
+    hb = ms(pick(rows, 'handshake', kind='cm'))
+    add('Handshake', 'ccm: module load -> connected', 'ms', hc)
+    add('Handshake', 'RDMA CM baseline: module load -> ESTABLISHED', 'ms', hb)
+    lh = ms(pick(rows, 'handshake', key='last_handshake_ns', kind='ccm'))
+    add('Handshake', "ccm's own last_handshake_ns (connect start -> connected)", 'ms', lh)
+    if hc and hb:
+        r = hc['med'] / hb['med']
+        add('Handshake', 'ratio ccm / RDMA CM (medians)', 'x', r, '<= 1.3', 'yes' if r <= 1.3 else 'NO')
+
+    # ---- provisioning ----
+    ns_list = sorted({int(r['n']) for r in rows if r['cat'] == 'prov' and r.get('n')})
+    prov = {}
+    fails = {}
+    for kind in ('ccm', 'seq', 'par', 'floor'):
+        for n in ns_list:
+            vals = []
+            for r in rows:
+                if r['cat'] != 'prov' or r.get('kind') != kind or r.get('n') != str(n):
+                    continue
+                v = num(r.get('ns'))
+                if kind == 'ccm':
+                    # done when both nodes are: the longer of the two
+                    # views (each node's CONNECTED -> its client connected)
+                    p = num(r.get('peer_ns'))
+                    v = max(v, p) if v and p else None
+                # a baseline run with a failed connection reports no time
+                if r.get('failed', '0') != '0' or r.get('rc', '0') != '0' or not v:
+                    fails[(kind, n)] = fails.get((kind, n), 0) + 1
+                    continue
+                vals.append(v / 1e3 / n)
+            st = stats(vals)
+            if st:
+                prov[(kind, n)] = st
+    names = {'ccm': 'ccm (one client, n QPs; slower node)', 'seq': 'RDMA CM, sequential',
+             'par': 'RDMA CM, all in flight', 'floor': 'local floor (create + modify x3)'}
+    for n in ns_list:
+        for kind in ('ccm', 'seq', 'par', 'floor'):
+            if (kind, n) in prov:
+                add(f'Provisioning, n={n}', f'{names[kind]}: time per QP', 'us', prov[(kind, n)])
+            if fails.get((kind, n)):
+                add(f'Provisioning, n={n}', f'{names[kind]}: runs that failed (not counted)', 'runs', str(fails[(kind, n)]))
+        c = prov.get(('ccm', n))
+        if not c:
+            continue
+        for kind, label, tgt, ok in (
+                ('seq', 'speed-up vs sequential RDMA CM', '>= 100', lambda x: x >= 100),
+                ('par', 'speed-up vs concurrent RDMA CM', '>= 10', lambda x: x >= 10)):
+            b = prov.get((kind, n))
+            if b:
+                r = b['med'] / c['med']
+                add(f'Provisioning, n={n}', label, 'x', r, tgt if n == 256 else '', ('yes' if ok(r) else 'NO') if n == 256 else '')
+        fl = prov.get(('floor', n))
+        if fl:
+            r = c['med'] / fl['med']
+            add(f'Provisioning, n={n}', 'ccm / local floor', 'x', r, '<= 1.5' if n == 256 else '', ('yes' if r <= 1.5 else 'NO') if n == 256 else '')
+    # node 1's view (the partner) and the exchange part, for reference
+    for n in ns_list:
+        for key, who in (('ns', 'node 2 (loaded last)'), ('peer_ns', 'node 1')):
+            st = stats([v / 1e3 / n if v else None for v in pick(rows, 'prov', key=key, kind='ccm', n=n)])
+            if st:
+                add(f'Provisioning, n={n}', f"ccm, {who}: FSM connected -> client connected, per QP", 'us', st)
+        st = stats([v / 1e3 / n if v else None for v in pick(rows, 'prov', key='exchanging_to_connected_ns', kind='ccm', n=n)])
+        if st:
+            add(f'Provisioning, n={n}', 'ccm, partner offer seen -> connected: time per QP', 'us', st)
+
+    # what happened around the ccm provisioning trials (not part of the time)
+    for n in ns_list:
+        chk = [r for r in rows if r['cat'] == 'provcheck' and r.get('n') == str(n)]
+        if not chk:
+            continue
+        lost = sum(1 for r in chk if (num(r.get('partner_lost')) or 0) > 0 or (num(r.get('connections_lost')) or 0) > 0
+                   or (num(r.get('echo_connects')) or 1) > 1)
+        unver = sum(1 for r in chk if r.get('verified') != '1')
+        rnr = [num(r.get('rcvd_rnr_err')) for r in chk]
+        add(f'Provisioning, n={n}', 'ccm trials whose link then went down (false partner loss) / QPs not verified by data',
+            'trials', f'{lost} / {unver} of {len(chk)}')
+        if any(v is not None for v in rnr):
+            add(f'Provisioning, n={n}', 'ccm: RNR NAKs received on node 2 per trial (rxe0 rcvd_rnr_err)', '', stats(rnr))
+
+    # ---- detection ----
+    det = {}
+    for s in ('default', 'fast'):
+        v = ms(pick(rows, 'detect', setting=s))
+        if v:
+            det[s] = [x / 1e6 for x in pick(rows, 'detect', setting=s) if x is not None]
+            label = 'heartbeat 100 ms x 3 (default)' if s == 'default' else 'heartbeat 20 ms x 3'
+            add('Failure detection', f'{label}: partner killed -> clients told (link_down)', 'ms', v,
+                '<= 250' if s == 'default' else '', ('yes' if v['med'] <= 250 else 'NO') if s == 'default' else '')
+            add('Failure detection', f"{label}: partner killed -> client's ->disconnected() ran", 'ms',
+                ms(pick(rows, 'detect', key='cb_ns', setting=s)))
+            add('Failure detection', f"{label}: ccm's last_detection_ns (last sign of life -> loss)", 'ms',
+                ms(pick(rows, 'detect', key='lastsign_ns', setting=s)))
+            evs = [r.get('event') for r in rows if r['cat'] == 'detect' and r.get('setting') == s]
+            hb = sum(1 for e in evs if e == 'CONN_LOST')
+            wf = sum(1 for e in evs if e == 'WRITE_FAIL')
+            add('Failure detection', f'{label}: noticed by heartbeat miss / failed write', 'trials', f'{hb} / {wf}')
+    rc = ms(pick(rows, 'reconnect'))
+    add('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)', 'ms', rc)
+    add('Reconnect', 'of which module load -> handshake connected', 'ms', ms(pick(rows, 'reconnect', key='handshake_ns')))
+
+    # ---- idle: one trial per window ----
+    def idle(setting):
+        work, works, busy = [], [], []
+        for r in rows:
+            if r['cat'] != 'idle' or r.get('setting') != setting:
+                continue
+            win = num(r.get('window_ns'))
+            if not win:
+                continue
+            if num(r.get('ccm_work_ns')) is not None:
+                work.append(100.0 * num(r.get('ccm_work_ns')) / win)
+                works.append(num(r.get('works')) / (win / 1e9))
+            b, t = num(r.get('busy_ticks')), num(r.get('all_ticks'))
+            if b is not None and t:
+                busy.append(100.0 * b / t)
+        return stats(work), stats(works), stats(busy)
+    for s_, label in (('default', 'heartbeat 100 ms'), ('fast20', 'heartbeat 20 ms')):
+        w, n_, b = idle(s_)
+        add('Idle cost (connected)', f"{label}: time in ccm's work items (share of one CPU)", '%', w)
+        add('Idle cost (connected)', f'{label}: ccm work items run per second', '/s', n_)
+        add('Idle cost (connected)', f'{label}: whole guest CPU busy (/proc/stat, 10 ms ticks)', '%', b)
+    add('Idle cost (connected)', 'without ccm: whole guest CPU busy (/proc/stat, 10 ms ticks)', '%', idle('none')[2])
+
+    # ---- memory ----
+    def memkb(n):
+        # trials whose link went down and up again (or was not verified) are left out
+        good = [num(r.get('kb')) for r in rows if r['cat'] == 'mem' and r.get('n') == str(n)
+                and r.get('verified', '1') == '1' and r.get('echo_connects', '1') == '1'
+                and r.get('partner_lost', '0') == '0']
+        bad = sum(1 for r in rows if r['cat'] == 'mem' and r.get('n') == str(n)) - len(good)
+        return good, bad
+    m = {}
+    for n in (256, 1024):
+        good, bad = memkb(n)
+        m[n] = stats(good)
+        if m[n]:
+            add('Memory', f'per client QP: MemFree drop for one client of {n} QPs / {n}', 'KiB',
+                stats([v / n for v in good if v is not None]))
+        if bad:
+            add('Memory', f'{n} QPs: trials left out (link lost and made again)', 'trials', str(bad))
+    m256, m1024 = m[256], m[1024]
+    if m256 and m1024:
+        add('Memory', 'per client QP: (drop(1024) - drop(256)) / 768 (medians)', 'KiB', (m1024['med'] - m256['med']) / 768)
+
+    # ---- write results.csv / results.md ----
+    with open(os.path.join(a.out, 'results.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['section', 'metric', 'unit', 'median', 'min', 'max', 'trials', 'target', 'met'])
+        for sec, met_, unit, st, tgt, ok in table:
+            if isinstance(st, dict):
+                w.writerow([sec, met_, unit, f"{st['med']:.6g}", f"{st['min']:.6g}", f"{st['max']:.6g}", st['n'], tgt, ok])
+            elif isinstance(st, float):
+                w.writerow([sec, met_, unit, f'{st:.6g}', '', '', '', tgt, ok])
+            else:
+                w.writerow([sec, met_, unit, st if st is not None else '', '', '', '', tgt, ok])
+    def cell(st, unit):
+        if isinstance(st, dict):
+            return f"{fmt(st['med'], unit)} {unit} ({fmt(st['min'], unit)} - {fmt(st['max'], unit)}, {st['n']} trials)"
+        if isinstance(st, float):
+            return f'{fmt(st, unit)} {unit}'
+        return f"{st if st is not None else 'n/a'} {unit}".strip()
+
+    def find(sec, metric):
+        for t in table:
+            if t[0] == sec and t[1] == metric:
+                return t
+        return None
+
+    # the headline: the targets of the work item and the main figures
+    head = [('Handshake', 'ccm: module load -> connected'),
+            ('Handshake', 'RDMA CM baseline: module load -> ESTABLISHED'),
+            ('Handshake', 'ratio ccm / RDMA CM (medians)'),
+            ('Provisioning, n=256', f"{names['ccm']}: time per QP"),
+            ('Provisioning, n=256', f"{names['seq']}: time per QP"),
+            ('Provisioning, n=256', f"{names['par']}: time per QP"),
+            ('Provisioning, n=256', f"{names['floor']}: time per QP"),
+            ('Provisioning, n=256', 'speed-up vs sequential RDMA CM'),
+            ('Provisioning, n=256', 'speed-up vs concurrent RDMA CM'),
+            ('Provisioning, n=256', 'ccm / local floor'),
+            ('Provisioning, n=1024', f"{names['ccm']}: time per QP"),
+            ('Provisioning, n=1024', 'ccm / local floor'),
+            ('Failure detection', 'heartbeat 100 ms x 3 (default): partner killed -> clients told (link_down)'),
+            ('Failure detection', 'heartbeat 20 ms x 3: partner killed -> clients told (link_down)'),
+            ('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)'),
+            ('Idle cost (connected)', "heartbeat 100 ms: time in ccm's work items (share of one CPU)"),
+            ('Idle cost (connected)', "heartbeat 20 ms: time in ccm's work items (share of one CPU)"),
+            ('Memory', 'per client QP: MemFree drop for one client of 1024 QPs / 1024')]
+    md = ['## Headline', '', '| What | Median (min - max, trials) | Target | Met |', '|---|---|---|---|']
+    for sec, metric in head:
+        t = find(sec, metric)
+        if t:
+            md.append(f'| {sec}: {metric} | {cell(t[3], t[2])} | {t[4]} | {t[5]} |')
+    runs = []
+    for path in sorted(glob.glob(os.path.join(a.logs, 'demo_bench_*', 'result.txt'))):
+        with open(path) as f:
+            first = f.readline().strip()
+        mm = re.match(r'^(PASS|FAIL) (\S+) \(([0-9.]+)s\)', first)
+        if mm:
+            runs.append((mm.group(2), mm.group(1), float(mm.group(3))))
+    if runs:
+        md += ['', '## Runs (QEMU time per case, from tests/vm/run.sh)', '',
+               '| Case | Result | Seconds |', '|---|---|---|']
+        md += [f'| {c} | {r} | {t:.0f} |' for c, r, t in runs]
+        md.append(f'| total | | {sum(t for _, _, t in runs):.0f} |')
+    mpath = os.path.join(a.out, 'machine.txt')
+    if os.path.exists(mpath):
+        md += ['', '## Machine', '', '```']
+        with open(mpath) as f:
+            md += [line.rstrip() for line in f if not line.startswith('wall_s')]
+        md.append('```')
+    md += ['', '## All figures', '',
+           '| Section | Metric | Median | Min - max | Trials | Target | Met |',
+           '|---|---|---|---|---|---|---|']
+    for sec, met_, unit, st, tgt, ok in table:
+        if isinstance(st, dict):
+            md.append(f"| {sec} | {met_} | {fmt(st['med'], unit)} {unit} | {fmt(st['min'], unit)} - {fmt(st['max'], unit)} | {st['n']} | {tgt} | {ok} |")
+        elif isinstance(st, float):
+            md.append(f'| {sec} | {met_} | {fmt(st, unit)} {unit} | | | {tgt} | {ok} |')
+        else:
+            md.append(f"| {sec} | {met_} | {st if st is not None else 'n/a'} {unit} | | | {tgt} | {ok} |")
+    with open(os.path.join(a.out, 'results.md'), 'w') as f:
+        f.write('\n'.join(md) + '\n')
+    print('\n'.join(md))
+
+    # ---- plots ----
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('report: no matplotlib, no plots', file=sys.stderr)
+        return 0
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for kind, style in (('ccm', 'o-'), ('seq', 's--'), ('par', '^--'), ('floor', 'v:')):
+        xs = [n for n in ns_list if (kind, n) in prov]
+        if not xs:
+            continue
+        med = [prov[(kind, n)]['med'] for n in xs]
+        lo = [prov[(kind, n)]['med'] - prov[(kind, n)]['min'] for n in xs]
+        hi = [prov[(kind, n)]['max'] - prov[(kind, n)]['med'] for n in xs]
+        ax.errorbar(xs, med, yerr=[lo, hi], fmt=style, capsize=3, label=names[kind])
+    ax.set_xscale('log', base=2)
+    ax.set_xticks(ns_list)
+    ax.set_xticklabels([str(n) for n in ns_list])
+    ax.set_yscale('log')
+    ax.set_xlabel('QPs provisioned (n)')
+    ax.set_ylabel('time per QP (us), median, bars: min-max')
+    ax.set_title('QP provisioning: ccm vs RDMA CM (QEMU TCG, Soft-RoCE)')
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(a.out, 'provisioning.png'), dpi=110)
+    plt.close(fig)
+
+    if det:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        labels = [s for s in ('default', 'fast') if s in det]
+        data = [det[s] for s in labels]
+        ax.boxplot(data, labels=[f'{s} ({"100" if s == "default" else "20"} ms x 3)\nn={len(det[s])}' for s in labels],
+                   showfliers=False)
+        for i, d in enumerate(data, 1):
+            ax.plot([i + (j % 7 - 3) * 0.02 for j in range(len(d))], d, 'o', alpha=0.6)
+        ax.axhline(250, color='r', ls='--', lw=1, label='target (default): 250 ms')
+        ax.set_ylabel('partner killed -> clients told (ms)')
+        ax.set_title('Failure detection (QEMU TCG, Soft-RoCE)')
+        ax.grid(True, axis='y', alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(a.out, 'detection.png'), dpi=110)
+        plt.close(fig)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: ccm benchmarks on the two-node QEMU cluster (Soft-RoCE).
+#
+#   bench/run.sh [--quick] [--only main|detect_default|detect_fast]...
+#                [--report-only]
+#
+# Builds ccm.ko, samples/ccm_echo.ko and the baseline bench/ccm_cmbench.ko
+# (Debian's stock kernel, like make vmtest), copies the benchmark cases into
+# tests/vm/cases/ as demo_bench_*.{sh,host} for the duration of the run (the
+# default vmtest run skips demo*; the copies are removed on exit), runs them
+# with tests/vm/run.sh (one QEMU pair at a time, /var/cache/ccm/heavy.lock)
+# and writes bench/results/: results.md, results.csv (the table), raw.csv
+# (every trial), provisioning.png, detection.png, machine.txt, and the
+# guests' logs under bench/results/logs/.
+#
+#   --quick        few trials of everything (checks the machinery, ~5 min)
+#   --only CASE    run only that case (repeatable); the report uses the
+#                  latest logs of the other cases if there are any
+#   --report-only  no QEMU: rebuild the report from the kept logs
+#
+# Environment: CCM_CACHE, CCM_LOCK (as for tests/vm/run.sh), BENCH_VM_RESULTS
+# (QEMU run directory, default /tmp/ccm-bench).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+vmres=${BENCH_VM_RESULTS:-/tmp/ccm-bench}
+out=$here/results
+quick=0
+report_only=0
+only=()
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1; shift ;;
+	--only) only+=("$2"); shift 2 ;;
+	--report-only) report_only=1; shift ;;
+	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
+	*) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+export DEBIAN_FRONTEND=noninteractive
+# Debian's python3 (apt's matplotlib), not whatever python3 is first in PATH
+PY=/usr/bin/python3
+[ -x "$PY" ] || apt-get install -y -qq python3 >/dev/null
+need() {	# python module -> apt package
+	"$PY" -c "import $1" 2>/dev/null && return 0
+	echo "bench: installing $2"
+	apt-get install -y -qq "$2" >/dev/null ||
+		{ apt-get update -qq >/dev/null && apt-get install -y -qq "$2" >/dev/null; }
+}
+need matplotlib python3-matplotlib || { echo "bench: cannot install matplotlib" >&2; exit 2; }
+
+mkdir -p "$out/logs" "$vmres"
+
+if [ "$quick" = 1 ]; then
+	H=2 R=2 NS="1 16 256" TR=1 S1024=1 S256=1 P1024=1 C1024=1 IDLE=3 IDLEN=1 MEM=1 DET=2
+else
+	H=20 R=15 NS="1 16 64 256 1024" TR=7 S1024=3 S256=5 P1024=5 C1024=5 IDLE=4 IDLEN=5 MEM=3 DET=20
+fi
+
+cases=()
+if [ ${#only[@]} -eq 0 ]; then
+	only=(main detect_default detect_fast)
+fi
+for c in "${only[@]}"; do
+	case $c in
+	main|detect_default|detect_fast) cases+=("demo_bench_$c") ;;
+	*) echo "bench/run.sh: unknown case $c" >&2; exit 2 ;;
+	esac
+done
+
+rc=0
+if [ "$report_only" = 0 ]; then
+	# ---- build ----
+	make -C "$top" vmtest-build >/dev/null || { echo "bench: building ccm failed" >&2; exit 2; }
+	kdir=$(cat "$top/.ccm-kdir")
+	make -C "$kdir" M="$here" modules >/dev/null ||
+		{ echo "bench: building bench/ccm_cmbench.ko failed" >&2; exit 2; }
+
+	# ---- cases: copied into tests/vm/cases for this run only ----
+	cdir=$top/tests/vm/cases
+	copies=("$cdir/demo_bench_lib.sh" "$cdir/demo_bench_main.sh"
+		"$cdir/demo_bench_detect_default.sh" "$cdir/demo_bench_detect_default.host"
+		"$cdir/demo_bench_detect_fast.sh" "$cdir/demo_bench_detect_fast.host")
+	cleanup() { rm -f "${copies[@]}"; }
+	trap cleanup EXIT
+	trap 'cleanup; exit 130' INT TERM
+	cp "$here/cases/lib.sh" "$cdir/demo_bench_lib.sh"
+	sed -e "s/@H_TRIALS@/$H/; s/@R_TRIALS@/$R/; s/@PROV_NS@/$NS/; s/@IDLE_S@/$IDLE/; s/@IDLE_N@/$IDLEN/" \
+		-e "s/@MEM_TRIALS@/$MEM/; s/@SEQ_1024@/$S1024/; s/@SEQ_256@/$S256/" \
+		-e "s/@PAR_1024@/$P1024/; s/@CCM_1024@/$C1024/; s/@TRIALS@/$TR/" \
+		"$here/cases/bench_main.sh" > "$cdir/demo_bench_main.sh"
+	for s in default fast; do
+		if [ $s = default ]; then p=; else p="heartbeat_ms=20"; fi
+		sed -e "s/@SETTING@/$s/; s/@CCM_PARAMS@/$p/; s/@TRIALS@/$DET/" \
+			"$here/cases/bench_detect.sh" > "$cdir/demo_bench_detect_$s.sh"
+		sed -e "s/@TRIALS@/$DET/" "$here/cases/bench_detect.host" \
+			> "$cdir/demo_bench_detect_$s.host"
+	done
+
+	# ---- run ----
+	t0=$(date +%s)
+	"$top/tests/vm/run.sh" --results "$vmres" \
+		--ko "$top/ccm.ko" --ko "$top/samples/ccm_echo.ko" \
+		--ko "$here/ccm_cmbench.ko" "${cases[@]}" 2>&1 | tee "$out/logs/run.log"
+	rc=${PIPESTATUS[0]}
+	t1=$(date +%s)
+	cleanup
+	# keep the guests' logs and each case's PASS/FAIL line (with its time)
+	for c in "${cases[@]}"; do
+		rm -rf "$out/logs/$c"
+		mkdir -p "$out/logs/$c"
+		cp "$vmres/$c"/node*.log "$out/logs/$c/" 2>/dev/null
+		cp "$vmres/$c"/host.log "$out/logs/$c/" 2>/dev/null
+		grep -E "^(PASS|FAIL) $c " "$out/logs/run.log" > "$out/logs/$c/result.txt"
+		echo "quick=$quick" >> "$out/logs/$c/result.txt"
+	done
+	{
+		echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+		echo "host_cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+		echo "host_cpus: $(nproc)"
+		echo "host_kernel: $(uname -r)"
+		echo "qemu: $(qemu-system-x86_64 --version | head -n 1)"
+		echo "guest_kernel: $(cat "${CCM_CACHE:-/var/cache/ccm}/kver" 2>/dev/null)"
+		echo "guest: QEMU TCG (no KVM), 1 vCPU and 512 MiB per node; Soft-RoCE (rdma_rxe) on virtio-net, the nodes joined by a QEMU socket netdev"
+		echo "wall_s_last_run: $((t1 - t0))"
+	} > "$out/machine.txt"
+fi
+
+"$PY" "$here/report.py" --logs "$out/logs" --out "$out" || rc=1
+exit "$rc"
