@@ -190,7 +190,6 @@ void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...);
 	__ccm_peer_error(peer, false, fmt, ##__VA_ARGS__)
 void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch);
 void ccm_peer_alive(struct ccm_peer *peer);
-bool ccm_peer_polls(const struct ccm_peer *peer);
 extern struct mutex ccm_peers_lock;
 extern struct list_head ccm_peers;
 

@@ -105,7 +105,7 @@ void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch)
  * the mailbox is level-triggered nothing is lost by not looking), and in
  * connected, for the partner's heartbeat.
  */
-bool ccm_peer_polls(const struct ccm_peer *peer)
+static bool ccm_peer_polls(const struct ccm_peer *peer)
 {
 	return peer->state == CCM_S_WAITING || peer->state == CCM_S_WRITE2 ||
 	       peer->state == CCM_S_WRITE2_DONE ||

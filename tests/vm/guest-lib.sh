@@ -77,21 +77,23 @@ wait_state() {
 	wait_file_eq "$CCM_SYSFS/state" "$1" "$2"
 }
 
-# ccm_load [extra module params]
-ccm_load() {
+# run_logged CMD [ARGS...]: run it, log the command, its exit code and
+# output; return its exit code
+run_logged() {
 	local out rc
-	out=$(modprobe ccm peer_addr="$PEER_ADDR" "$@" 2>&1)
+	out=$("$@" 2>&1)
 	rc=$?
-	log "modprobe ccm peer_addr=$PEER_ADDR $* -> rc=$rc${out:+ ($out)}"
+	log "$* -> rc=$rc${out:+ ($out)}"
 	return $rc
 }
 
+# ccm_load [extra module params]
+ccm_load() {
+	run_logged modprobe ccm peer_addr="$PEER_ADDR" "$@"
+}
+
 ccm_unload() {
-	local out rc
-	out=$(rmmod ccm 2>&1)
-	rc=$?
-	log "rmmod ccm -> rc=$rc${out:+ ($out)}"
-	return $rc
+	run_logged rmmod ccm
 }
 
 # print every file under /sys/kernel/ccm as path=value
@@ -171,19 +173,11 @@ log_identity() {
 
 # echo_load [params]: load the sample client
 echo_load() {
-	local out rc
-	out=$(modprobe ccm_echo "$@" 2>&1)
-	rc=$?
-	log "modprobe ccm_echo $* -> rc=$rc${out:+ ($out)}"
-	return $rc
+	run_logged modprobe ccm_echo "$@"
 }
 
 echo_unload() {
-	local out rc
-	out=$(rmmod ccm_echo 2>&1)
-	rc=$?
-	log "rmmod ccm_echo -> rc=$rc${out:+ ($out)}"
-	return $rc
+	run_logged rmmod ccm_echo
 }
 
 # echo_wait_verified NAME NR_QPS TIMEOUT_S: every QP ping-ponged and the
