@@ -7,12 +7,22 @@
  *   registered            -> pending
  *   connected FSM         -> link created (PD, CQs, QPs in RESET, memory)
  *                            and offered: OFFER (name, QPNs, PSNs, memory)
- *   partner's OFFER seen  -> exchanging: QPs moved to RTS with the
+ *   offers paired         -> exchanging: QPs moved to RTS with the
  *                            partner's QPNs/PSNs, memory registered
  *   registration done     -> READY sent
  *   partner's READY seen  -> connected: ->connected() queued
  *   loss / GONE / unreg.  -> link drained, ->disconnected(), destroyed
  * All clients that become ready together are offered in one message.
+ *
+ * Pairing: the side that made the control connection leads. The leader
+ * offers every link once and pairs it only with a follower offer that
+ * answers it (names its incarnation). The follower answers the leader's
+ * newest offer that none of its earlier links took, by offering again with
+ * the answer; until then it offers with no answer, so that the leader
+ * learns of a new follower link. A link is replaced only when the partner
+ * replaced the one it was paired with, and no offer is paired twice, so
+ * re-registrations on both sides at once converge instead of ping-ponging
+ * (each side replacing its link for the other's newer offer).
  *
  * Locking: ccm_clients_lock protects the registry and every client's
  * state and link pointer. The exchange runs in peer->work under peer->lock
@@ -74,7 +84,9 @@ struct ccm_remote {
 	u64 mem_addr;
 	u32 mem_rkey;
 	u32 mem_len;
+	u32 answers;		/* our incarnation it pairs with; 0: none */
 	bool ready;
+	bool used;		/* follower: a link of ours took it */
 	struct ccm_wire_qp qps[];
 };
 
@@ -300,6 +312,7 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		qpn[i] = link->pub.qps[i]->qp_num;
 	strscpy(o.name, link->cs->client->name, sizeof(o.name));
 	o.incarnation = link->incarnation;
+	o.answers = link->answers;
 	o.nr_qps = link->pub.nr_qps;
 	if (link->mr) {
 		o.mem_addr = link->mr->iova;
@@ -424,6 +437,7 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 	struct ccm_msgbuf ready = { .peer = peer, .type = CCM_MSG_READY };
 	struct ccm_msgbuf gone = { .peer = peer, .type = CCM_MSG_GONE };
 	bool up = peer->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer);
+	bool lead = ccm_rdma_ctrl_leads(peer);
 	struct ccm_client_state *cs, *tmp;
 	struct ccm_remote *r;
 	struct ccm_link *link;
@@ -456,10 +470,17 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 			}
 		}
 		link = cs->link;
+		r = ccm_remote_find(name);
+		if (!lead && r && !r->used && !link->rts) {
+			/* Take the leader's offer; offer again, answering it. */
+			r->used = true;
+			link->answers = r->incarnation;
+			link->offered = false;
+		}
 		if (!link->offered)
 			ccm_msgbuf_offer(&offer, link);
-		r = ccm_remote_find(name);
-		if (!r)
+		if (!r || (lead ? r->answers != link->incarnation :
+				  link->answers != r->incarnation))
 			continue;
 		if (!link->rts) {
 			ccm_client_connect(peer, cs, r, &gone);
@@ -532,12 +553,16 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		r->mem_addr = o.mem_addr;
 		r->mem_rkey = o.mem_rkey;
 		r->mem_len = o.mem_len;
+		r->answers = o.answers;
 		memcpy(r->qps, o.qps, o.nr_qps * sizeof(*o.qps));
 		list_add_tail(&r->node, &ccm_remotes);
 
 		mutex_lock(&ccm_clients_lock);
 		cs = ccm_client_find(o.name);
-		/* A new offer while ours is paired with an older one. */
+		/*
+		 * A new link of the partner's while ours is paired with its
+		 * previous one: that one is gone.
+		 */
 		if (cs && cs->link && cs->link->rts &&
 		    cs->link->remote_incarnation != o.incarnation)
 			ccm_link_release(cs, CCM_DISC_PARTNER_UNREGISTERED);
@@ -566,7 +591,9 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 		if (mi->type == CCM_MSG_READY) {
 			if (r && r->incarnation == n.incarnation)
 				r->ready = true;
-			else
+			else if (r)	/* for a link it replaced since */
+				ccm_stat_inc(peer, CCM_STAT_MSGS_STALE);
+			else		/* READY before any OFFER */
 				ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
 			continue;
 		}

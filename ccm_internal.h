@@ -104,6 +104,7 @@ enum ccm_stat {
 	CCM_STAT_MSGS_SENT,
 	CCM_STAT_MSGS_RECEIVED,
 	CCM_STAT_MSGS_INVALID,
+	CCM_STAT_MSGS_STALE,
 	CCM_STAT_HEARTBEATS_SENT,
 	CCM_STAT_HEARTBEATS_SKIPPED,
 	CCM_STAT_PARTNER_LOST,
@@ -208,6 +209,7 @@ void ccm_rdma_publish(struct ccm_peer *peer);
 bool ccm_rdma_cur_ready(struct ccm_peer *peer);
 int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len);
 struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer);
+bool ccm_rdma_ctrl_leads(struct ccm_peer *peer);
 
 /* ccm_sysfs.c */
 int ccm_sysfs_init(void);

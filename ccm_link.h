@@ -35,11 +35,12 @@ struct ccm_link {
 	unsigned long flags;
 	struct ccm_peer *peer;		/* whose work to queue on completion */
 	/* Worker only (peer->lock). */
-	bool offered;		/* our OFFER went out */
+	bool offered;		/* our OFFER (with @answers) went out */
 	bool rts;		/* connecting was tried (see rts_ok) */
 	bool rts_ok;		/* every QP is RTS: WRs may have been posted */
 	bool ready_sent;	/* our READY went out */
 	bool announced;		/* ->connected() was queued */
+	u32 answers;		/* follower: the leader's offer taken */
 	u32 remote_incarnation;
 	u32 *rqpn;			/* the partner's QP numbers, for sysfs */
 	enum ccm_disconnect_reason reason;	/* for the teardown */

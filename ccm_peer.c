@@ -49,6 +49,7 @@ const char * const ccm_stat_names[CCM_STAT_NR] = {
 	[CCM_STAT_MSGS_SENT]		= "messages_sent",
 	[CCM_STAT_MSGS_RECEIVED]	= "messages_received",
 	[CCM_STAT_MSGS_INVALID]		= "messages_invalid",
+	[CCM_STAT_MSGS_STALE]		= "messages_stale",
 	[CCM_STAT_HEARTBEATS_SENT]	= "heartbeats_sent",
 	[CCM_STAT_HEARTBEATS_SKIPPED]	= "heartbeats_skipped",
 	[CCM_STAT_PARTNER_LOST]		= "partner_lost",

@@ -141,6 +141,10 @@ struct ccm_conn {
 	struct ib_cqe write_cqe[CCM_MBOX_NR];
 
 	/* Control messages: buffers of CCM_MSG_MAX bytes each. */
+	u8 rx_fifo[CCM_NR_RX];		/* posted receives, oldest first */
+	u8 rx_fifo_head;
+	u8 rx_fifo_len;
+	unsigned long rx_done;		/* completed, not yet handled */
 	void *rx_buf[CCM_NR_RX];
 	u64 rx_dma[CCM_NR_RX];
 	struct ib_cqe rx_cqe[CCM_NR_RX];
@@ -391,10 +395,16 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
 		kfree(tx);
 }
 
+/*
+ * A receive queue completes in the order its receives were posted, which
+ * is the order the partner's messages were sent: rx_fifo keeps that order,
+ * because the pending bits are handled lowest first.
+ */
 static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
 {
 	struct ib_recv_wr wr = {};
 	struct ib_sge sge;
+	int ret;
 
 	sge.addr = conn->rx_dma[i];
 	sge.length = CCM_MSG_MAX;
@@ -402,7 +412,11 @@ static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
 	wr.wr_cqe = &conn->rx_cqe[i];
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
-	return ib_post_recv(conn->qp, &wr, NULL);
+	ret = ib_post_recv(conn->qp, &wr, NULL);
+	if (!ret)
+		conn->rx_fifo[(conn->rx_fifo_head + conn->rx_fifo_len++) %
+			      CCM_NR_RX] = i;
+	return ret;
 }
 
 /* Message buffers, and the receives: posted after the descriptor's. */
@@ -1078,7 +1092,8 @@ static void ccm_conn_tx_done(struct ccm_conn *conn, unsigned int i)
 	}
 }
 
-static void ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
+/* One received message; false when @conn was failed (and may be gone). */
+static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_peer *peer = conn->peer;
 
@@ -1086,7 +1101,7 @@ static void ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 		ccm_peer_error(peer, "control message receive: %s",
 			       ib_wc_status_msg(conn->rx_status[i]));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
-		return;
+		return false;
 	}
 	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
 				   conn->rx_len[i], DMA_FROM_DEVICE);
@@ -1100,6 +1115,25 @@ static void ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 	if (ccm_conn_post_rx(conn, i)) {
 		ccm_peer_error(peer, "control message receive: cannot repost");
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return false;
+	}
+	return true;
+}
+
+/* Receive @i completed: handle every completed message in arrival order. */
+static void ccm_conn_rx_ordered(struct ccm_conn *conn, unsigned int i)
+{
+	unsigned int next;
+
+	__set_bit(i, &conn->rx_done);
+	while (conn->rx_fifo_len) {
+		next = conn->rx_fifo[conn->rx_fifo_head];
+		if (!__test_and_clear_bit(next, &conn->rx_done))
+			return;
+		conn->rx_fifo_head = (conn->rx_fifo_head + 1) % CCM_NR_RX;
+		conn->rx_fifo_len--;
+		if (!ccm_conn_rx(conn, next))
+			return;
 	}
 }
 
@@ -1147,6 +1181,22 @@ struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer)
 {
 	lockdep_assert_held(&peer->lock);
 	return peer->cur && peer->cur->ready ? peer->cur->cm_id : NULL;
+}
+
+/**
+ * ccm_rdma_ctrl_leads() - whether this node made the current connection
+ * @peer: the partner
+ *
+ * The side that made the control connection leads the client exchange on
+ * it; both sides agree on this for every generation.
+ *
+ * Context: process context, peer->lock held.
+ * Return: true on the active side of the current connection.
+ */
+bool ccm_rdma_ctrl_leads(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	return peer->cur && peer->cur->kind == CCM_CONN_ACTIVE;
 }
 
 /* The completion a bit reports, for the tracepoint; NULL for CM events. */
@@ -1239,7 +1289,7 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		    conn == peer->cur)
 			ccm_conn_write_done(conn, bit - CCM_CEV_WRITE);
 		else if (bit >= CCM_CEV_RX && bit < CCM_CEV_RX + CCM_NR_RX)
-			ccm_conn_rx(conn, bit - CCM_CEV_RX);
+			ccm_conn_rx_ordered(conn, bit - CCM_CEV_RX);
 		else if (bit >= CCM_CEV_TX && bit < CCM_CEV_TX + CCM_NR_TX)
 			ccm_conn_tx_done(conn, bit - CCM_CEV_TX);
 		break;

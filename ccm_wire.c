@@ -433,7 +433,7 @@ bool ccm_wire_name_valid(const char *name, size_t max)
 }
 
 static_assert(sizeof(struct ccm_wire_msg) == 24);
-static_assert(sizeof(struct ccm_wire_offer) == 56);
+static_assert(sizeof(struct ccm_wire_offer) == 60);
 static_assert(sizeof(struct ccm_wire_qp) == 8);
 static_assert(sizeof(struct ccm_wire_name) == 40);
 static_assert(sizeof(struct ccm_wire_msg) + sizeof(struct ccm_wire_offer) +
@@ -457,7 +457,7 @@ int ccm_wire_msg_init(void *buf, size_t cap, u8 type, u32 gen)
 		return -ENOSPC;
 	memset(m, 0, sizeof(*m));
 	m->magic = cpu_to_be32(CCM_MAGIC_MSG);
-	m->version = CCM_WIRE_VERSION;
+	m->version = CCM_MSG_VERSION;
 	m->type = type;
 	m->hdr_len = cpu_to_be16(sizeof(*m));
 	m->length = cpu_to_be32(sizeof(*m));
@@ -515,6 +515,7 @@ int ccm_wire_msg_add_offer(void *buf, size_t cap,
 	w->mem_addr = cpu_to_be64(o->mem_addr);
 	w->mem_rkey = cpu_to_be32(o->mem_rkey);
 	w->mem_len = cpu_to_be32(o->mem_len);
+	w->answers = cpu_to_be32(o->answers);
 	q = (struct ccm_wire_qp *)(w + 1);
 	for (i = 0; i < o->nr_qps; i++) {
 		q[i].qpn = cpu_to_be32(qpn[i]);
@@ -614,7 +615,7 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 		return CCM_WIRE_SHORT;
 	if (be32_to_cpu(m->magic) != CCM_MAGIC_MSG)
 		return CCM_WIRE_MAGIC;
-	if (m->version != CCM_WIRE_VERSION)
+	if (m->version != CCM_MSG_VERSION)
 		return CCM_WIRE_VERSION_BAD;
 	mlen = be32_to_cpu(m->length);
 	if (be16_to_cpu(m->hdr_len) != sizeof(*m) || mlen < sizeof(*m) ||
@@ -702,6 +703,7 @@ void ccm_wire_msg_offer(const void *buf, size_t *off,
 	out->mem_addr = be64_to_cpu(w->mem_addr);
 	out->mem_rkey = be32_to_cpu(w->mem_rkey);
 	out->mem_len = be32_to_cpu(w->mem_len);
+	out->answers = be32_to_cpu(w->answers);
 	out->qps = (const struct ccm_wire_qp *)(w + 1);
 	*off += sizeof(*w) + out->nr_qps * sizeof(struct ccm_wire_qp);
 }

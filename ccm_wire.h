@@ -15,6 +15,11 @@
 #include <linux/types.h>
 
 #define CCM_WIRE_VERSION	1
+/*
+ * Control messages carry their own version: 2 added the answered
+ * incarnation to OFFER entries.
+ */
+#define CCM_MSG_VERSION		2
 
 #define CCM_MAGIC_CM		0x43434d43	/* "CCMC" CM private data */
 #define CCM_MAGIC_DESC		0x43434d44	/* "CCMD" sentinel descriptor */
@@ -148,6 +153,7 @@ struct ccm_wire_offer {
 	__be64 mem_addr;	/* the memory exposed to the partner's client */
 	__be32 mem_rkey;
 	__be32 mem_len;		/* 0: none */
+	__be32 answers;		/* the partner's incarnation it pairs with */
 } __packed;
 
 struct ccm_wire_qp {
@@ -238,6 +244,7 @@ struct ccm_offer_info {
 	u64 mem_addr;
 	u32 mem_rkey;
 	u32 mem_len;
+	u32 answers;			/* 0: none */
 	const struct ccm_wire_qp *qps;	/* points into the message */
 };
 

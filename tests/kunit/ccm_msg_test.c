@@ -42,6 +42,7 @@ struct offer_spec {
 	u64 addr;
 	u32 rkey;
 	u32 len;
+	u32 answers;
 };
 
 static int msg_add_offer(void *buf, size_t cap, const struct offer_spec *s,
@@ -50,6 +51,7 @@ static int msg_add_offer(void *buf, size_t cap, const struct offer_spec *s,
 	struct ccm_offer_info o = {
 		.incarnation = s->inc, .nr_qps = s->nr_qps,
 		.mem_addr = s->addr, .mem_rkey = s->rkey, .mem_len = s->len,
+		.answers = s->answers,
 	};
 	unsigned int i;
 	u32 *qpn, *psn;
@@ -250,8 +252,9 @@ static void msg_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_msg, gen), 12);
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_msg, count), 16);
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_msg, crc), 20);
-	KUNIT_EXPECT_EQ(test, OFFER_SZ(0), 56);
+	KUNIT_EXPECT_EQ(test, OFFER_SZ(0), 60);
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_offer, nr_qps), 36);
+	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_offer, answers), 56);
 	KUNIT_EXPECT_EQ(test, sizeof(struct ccm_wire_qp), 8);
 	KUNIT_EXPECT_EQ(test, NAME_SZ, 40);
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_name, reason), 36);
@@ -270,15 +273,16 @@ static void msg_layout(struct kunit *test)
 static const struct offer_spec gold_offer = {
 	.name = "q-1", .inc = 0x0a0b0c0d, .nr_qps = 2,
 	.addr = 0x1122334455667788ULL, .rkey = 0x99aabbcc, .len = 0x1000,
+	.answers = 0x31323334,
 };
 
 static const u32 gold_qpn[2] = { 0x111, 0x222 };
 static const u32 gold_psn[2] = { 0xabcdef, 0x123456 };
 
-static const u8 offer_gold[96] = {
-	0x43, 0x43, 0x4d, 0x58, 0x01, 0x01, 0x00, 0x18,
-	0x00, 0x00, 0x00, 0x60, 0x21, 0x22, 0x23, 0x24,
-	0x00, 0x01, 0x00, 0x00, 0x26, 0x5a, 0xf0, 0x66,
+static const u8 offer_gold[100] = {
+	0x43, 0x43, 0x4d, 0x58, 0x02, 0x01, 0x00, 0x18,
+	0x00, 0x00, 0x00, 0x64, 0x21, 0x22, 0x23, 0x24,
+	0x00, 0x01, 0x00, 0x00, 0x91, 0x5c, 0xa9, 0x85,
 	0x71, 0x2d, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -286,14 +290,15 @@ static const u8 offer_gold[96] = {
 	0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x02, 0x00, 0x00,
 	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 	0x99, 0xaa, 0xbb, 0xcc, 0x00, 0x00, 0x10, 0x00,
-	0x00, 0x00, 0x01, 0x11, 0x00, 0xab, 0xcd, 0xef,
-	0x00, 0x00, 0x02, 0x22, 0x00, 0x12, 0x34, 0x56,
+	0x31, 0x32, 0x33, 0x34, 0x00, 0x00, 0x01, 0x11,
+	0x00, 0xab, 0xcd, 0xef, 0x00, 0x00, 0x02, 0x22,
+	0x00, 0x12, 0x34, 0x56,
 };
 
 static const u8 gone_gold[104] = {
-	0x43, 0x43, 0x4d, 0x58, 0x01, 0x03, 0x00, 0x18,
+	0x43, 0x43, 0x4d, 0x58, 0x02, 0x03, 0x00, 0x18,
 	0x00, 0x00, 0x00, 0x68, 0x21, 0x22, 0x23, 0x24,
-	0x00, 0x02, 0x00, 0x00, 0xbb, 0x39, 0xf1, 0x8f,
+	0x00, 0x02, 0x00, 0x00, 0x25, 0x99, 0xba, 0x28,
 	0x61, 0x6c, 0x70, 0x68, 0x61, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -311,7 +316,7 @@ static void msg_golden(struct kunit *test)
 	struct ccm_offer_info o = {
 		.incarnation = gold_offer.inc, .nr_qps = gold_offer.nr_qps,
 		.mem_addr = gold_offer.addr, .mem_rkey = gold_offer.rkey,
-		.mem_len = gold_offer.len,
+		.mem_len = gold_offer.len, .answers = gold_offer.answers,
 	};
 	struct ccm_msg_info mi;
 	u8 *buf;
@@ -354,10 +359,10 @@ static const struct offer_spec rt_offers[] = {
 	  .addr = 0xffff888012345000ULL, .rkey = 0xdeadbeef,
 	  .len = 4U << 20 },
 	{ .name = "x_9", .inc = 0x80000000, .nr_qps = 7, .addr = 0,
-	  .rkey = 0x1234, .len = 4096 },
+	  .rkey = 0x1234, .len = 4096, .answers = 0xffffffff },
 	{ .name = "0123456789abcdefghijklmnopqrstu", .inc = 0, .nr_qps = 2 },
 	{ .name = "last", .inc = 42, .nr_qps = 1, .addr = 0x1000,
-	  .rkey = 1, .len = 1 },
+	  .rkey = 1, .len = 1, .answers = 7 },
 };
 
 static void msg_offer_roundtrip(struct kunit *test)
@@ -400,6 +405,7 @@ static void msg_offer_roundtrip(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, o.mem_addr, s->addr);
 		KUNIT_EXPECT_EQ(test, o.mem_rkey, s->rkey);
 		KUNIT_EXPECT_EQ(test, o.mem_len, s->len);
+		KUNIT_EXPECT_EQ(test, o.answers, s->answers);
 		KUNIT_EXPECT_PTR_EQ(test, (const u8 *)o.qps,
 				    buf + start + OFFER_SZ(0));
 		KUNIT_EXPECT_EQ(test, off, start + OFFER_SZ(s->nr_qps));
@@ -495,7 +501,7 @@ static void msg_empty(struct kunit *test)
 static void msg_init_limits(struct kunit *test)
 {
 	static const u8 want[HDR] = {
-		0x43, 0x43, 0x4d, 0x58, 0x01, 0x02, 0x00, 0x18,
+		0x43, 0x43, 0x4d, 0x58, 0x02, 0x02, 0x00, 0x18,
 		0x00, 0x00, 0x00, 0x18, 0x21, 0x22, 0x23, 0x24,
 	};
 	u8 buf[HDR + 8];
@@ -600,7 +606,7 @@ static void msg_max_size(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msg_add_offer(buf, HDR + OFFER_SZ(CCM_MAX_QPS),
 					    &big, 0), 0);
 
-	/* How many fit in CCM_MSG_MAX: three (8248 bytes each). */
+	/* How many fit in CCM_MSG_MAX: three (8252 bytes each). */
 	KUNIT_EXPECT_EQ(test, fit, 3);
 	KUNIT_ASSERT_LT(test, fit, ARRAY_SIZE(names));
 	for (n = 1; n < ARRAY_SIZE(names); n++) {
@@ -616,7 +622,7 @@ static void msg_max_size(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, msg_check_entries(test, buf, len, &mi));
 
 	/* Fill the rest exactly: CCM_MSG_MAX bytes. */
-	KUNIT_EXPECT_EQ(test, last, 993);
+	KUNIT_EXPECT_EQ(test, last, 991);
 	big.name = names[fit];
 	big.nr_qps = last + 1;
 	KUNIT_EXPECT_EQ(test, msg_add_offer(buf, CCM_MSG_MAX, &big, fit),
@@ -1091,7 +1097,8 @@ static const struct msg_case msg_cases[] = {
 	PATCH("magic of the mailbox", BR, H(magic), 4, CCM_MAGIC_MBOX,
 	      CCM_WIRE_MAGIC),
 	PATCH("version 0", BR, H(version), 1, 0, CCM_WIRE_VERSION_BAD),
-	PATCH("version 2", BO, H(version), 1, 2, CCM_WIRE_VERSION_BAD),
+	PATCH("version 1", BO, H(version), 1, 1, CCM_WIRE_VERSION_BAD),
+	PATCH("version 3", BO, H(version), 1, 3, CCM_WIRE_VERSION_BAD),
 	PATCH("version 0xff", BG, H(version), 1, 0xff, CCM_WIRE_VERSION_BAD),
 	PATCH("hdr_len 0", BR, H(hdr_len), 2, 0, LENGTH),
 	PATCH("hdr_len 23", BR, H(hdr_len), 2, HDR - 1, LENGTH),
