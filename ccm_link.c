@@ -11,6 +11,7 @@
  */
 #include <linux/gfp.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "ccm_internal.h"
@@ -135,6 +136,7 @@ int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
 			return PTR_ERR(qp);
 		pub->qps[i] = qp;
 		link->psn[i] = get_random_u32() & 0xffffff;
+		cond_resched();	/* up to CCM_MAX_QPS: let the heartbeat run */
 	}
 	if (c->mem_size) {
 		ret = ccm_link_alloc_mem(link, c);
@@ -213,6 +215,7 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		ret = ccm_link_modify(link, ctrl, i, &rqps[i]);
 		if (ret)
 			return ret;
+		cond_resched();
 	}
 	link->rts_ok = true;
 	if (!link->mr) {
@@ -275,6 +278,7 @@ void ccm_link_destroy(struct ccm_link *link)
 			ib_destroy_qp(pub->qps[i]);
 		if (pub->cqs && pub->cqs[i])
 			ib_free_cq(pub->cqs[i]);
+		cond_resched();
 	}
 	if (pub->pd)
 		ib_dealloc_pd(pub->pd);

@@ -236,6 +236,9 @@ static void ccm_qp_event(struct ib_event *ev, void *ctx)
 	struct ccm_conn *conn = ctx;
 
 	pr_debug("ccm: QP event %s\n", ib_event_msg(ev->event));
+	/* The first packet before the RTU: let the CM know. */
+	if (ev->event == IB_EVENT_COMM_EST)
+		rdma_notify(conn->cm_id, ev->event);
 	if (ev->event == IB_EVENT_QP_FATAL || ev->event == IB_EVENT_QP_ACCESS_ERR ||
 	    ev->event == IB_EVENT_QP_REQ_ERR)
 		ccm_conn_signal(conn, CCM_CEV_DISCONNECTED);
@@ -605,6 +608,19 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	return ccm_conn_alloc_msg_bufs(conn);
 }
 
+/*
+ * Before the QP leaves INIT: the ACK timeout (with retry_count, how soon a
+ * dead link fails a request) and the RNR timer our responder asks for.
+ * The CM's default RNR timer is 0, which encodes 655 ms: a SEND that finds
+ * no receive posted (here, or on a client QP, whose attributes derive from
+ * this connection) would wait that long before its retry.
+ */
+static int ccm_conn_set_timers(struct ccm_conn *conn)
+{
+	return rdma_set_ack_timeout(conn->cm_id, conn->peer->cfg->ack_timeout) ?:
+	       rdma_set_min_rnr_timer(conn->cm_id, IB_RNR_TIMER_000_64);
+}
+
 static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 			   struct ccm_wire_cm *priv, u8 type)
 {
@@ -736,7 +752,7 @@ static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
 
 	ret = ccm_conn_setup(conn);
 	if (!ret)
-		ret = rdma_set_ack_timeout(conn->cm_id, peer->cfg->ack_timeout);
+		ret = ccm_conn_set_timers(conn);
 	if (ret) {
 		ccm_peer_error(peer, "accept: cannot set up the connection (%d)",
 			       ret);
@@ -805,7 +821,7 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 
 	ret = ccm_conn_setup(conn);
 	if (!ret)
-		ret = rdma_set_ack_timeout(conn->cm_id, peer->cfg->ack_timeout);
+		ret = ccm_conn_set_timers(conn);
 	if (!ret) {
 		ccm_conn_param(conn, &param, &req, CCM_CM_REQ);
 		ret = rdma_connect(conn->cm_id, &param);
@@ -878,6 +894,9 @@ static void ccm_conn_established(struct ccm_conn *conn)
 	struct ccm_cm_info rep;
 	int ret;
 
+	/* Passive: the partner's descriptor may have come first. */
+	if (conn->established)
+		return;
 	if (conn->kind == CCM_CONN_ACTIVE) {
 		st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &rep);
 		if (!st && (rep.type != CCM_CM_REP || rep.gen != conn->gen))
@@ -958,6 +977,16 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 	conn->remote_addr = d.addr;
 	conn->remote_rkey = d.rkey;
 	conn->ready = true;
+	/*
+	 * Data arrived, so the partner is connected, even if its RTU was lost
+	 * and the CM has not said so yet (rxe raises no COMM_EST): publish
+	 * our sentinel now rather than after the CM's REP retry.
+	 */
+	if (!conn->established) {
+		ccm_conn_established(conn);
+		if (!conn->established)
+			return;
+	}
 	if (conn != peer->cur)
 		return;
 	ccm_peer_record_partner(peer, conn->peer_node_id, conn->peer_epoch);

@@ -8,20 +8,14 @@
 # unregistered by node 1); both check that the RDMA resources are back to
 # baseline.
 #
-# Not with the defaults: a heartbeat WRITE attempt fails when the request
-# or its ACK is dropped (1 - 0.9 * 0.9 = 19 %) and is retried after the
-# ACK timeout (ack_timeout 14: 67 ms). heartbeat_miss 3 x 100 ms leaves
-# room for about 4 attempts (0.19^4 = 0.13 % per heartbeat, 10 per second
-# per node), and retry_count 3 fails the WRITE (and the connection) after
-# 4 attempts, equally often. Measured with the defaults: one run in two
-# lost the partner ("partner lost: no sign of life for 323 ms") about 22 s
-# after connecting. So this case passes heartbeat_miss=10 (1 s) and
-# retry_count=7 (8 attempts, 0.19^8 = 2e-6): it tests that the handshake,
-# the client exchange and the heartbeat work over a lossy link, not the
-# default tuning.
+# With the defaults: a heartbeat WRITE attempt fails when the request or
+# its ACK is dropped (1 - 0.9 * 0.9 = 19 %) and is retried after the ACK
+# timeout (ack_timeout 12: 16.8 ms); retry_count 6 fails it (and the
+# connection) only after 7 attempts in a row fail (0.19^7 = 9e-6), and a
+# write is never late by more than those 117 ms, well inside
+# heartbeat_miss 3 x 100 ms. (With the earlier defaults, ack_timeout 14
+# and retry_count 3, one run in two lost the partner within 22 s.)
 # timeout: 150
-
-LOSS_PARAMS="heartbeat_miss=10 retry_count=7"
 
 # iproute2's tc: a bare "tc" runs busybox's applet, which has no netem
 TC=/usr/sbin/tc
@@ -32,7 +26,7 @@ lossy() {
 	$TC qdisc add dev eth0 root netem loss 10% || { fail "tc qdisc add netem"; return 1; }
 	log "qdisc: $($TC qdisc show dev eth0 | tr '\n' ' ')"
 	res_baseline
-	ccm_load $LOSS_PARAMS || { fail "modprobe ccm failed"; return 1; }
+	ccm_load || { fail "modprobe ccm failed"; return 1; }
 	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return 1; }
 	wait_state connected 90 || { fail "ccm not connected"; return 1; }
 	echo_check_all echo 1 2 60 || return 1
