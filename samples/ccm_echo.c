@@ -40,6 +40,13 @@ MODULE_PARM_DESC(prefix, "Client name prefix (default \"echo\")");
 #define ECHO_TX_PER_QP	3	/* the same three, each its own buffer */
 #define ECHO_SLOTS_PER_QP	(ECHO_RX_PER_QP + ECHO_TX_PER_QP)
 #define ECHO_WRITE_LEN	4096
+/*
+ * PINGs in flight, shared by all clients of this module: each PONG sends
+ * the next. A device handed hundreds of requests at once (Soft-RoCE under
+ * emulation above all) acknowledges them so late that retries run out, on
+ * these QPs and on ccm's own control QP on the same device.
+ */
+#define ECHO_PING_WINDOW	32
 
 enum { ECHO_PING = 1, ECHO_PONG = 2, ECHO_WDONE = 3 };
 
@@ -71,6 +78,7 @@ struct echo {
 	struct echo_slot *slots;
 	unsigned int nr_slots;
 	u64 token;		/* our PING tokens and write pattern */
+	atomic_t next_ping;	/* the next QP to PING */
 	/* Results of the current round. */
 	atomic_t qps_ok;
 	atomic_t write_ok;
@@ -214,9 +222,14 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 			atomic_inc(&e->errors);
 		break;
 	case ECHO_PONG:
-		if (token == (e->token ^ qp))
-			atomic_inc(&e->qps_ok);
-		else
+		if (token != (e->token ^ qp)) {
+			atomic_inc(&e->errors);
+			break;
+		}
+		atomic_inc(&e->qps_ok);
+		qp = atomic_inc_return(&e->next_ping) - 1;
+		if (qp < e->link->nr_qps &&
+		    echo_send(e, qp, 0, ECHO_PING, e->token ^ qp))
 			atomic_inc(&e->errors);
 		break;
 	case ECHO_WDONE:
@@ -313,14 +326,17 @@ static void echo_connected(struct ccm_client *client,
 	}
 	atomic_inc(&e->connects);
 	atomic_set(&e->connected, 1);
-	for (qp = 0; qp < link->nr_qps && !ret; qp++, n++)
+	n = min_t(unsigned int, link->nr_qps,
+		  max_t(unsigned int, ECHO_PING_WINDOW / max(clients, 1U), 1));
+	atomic_set(&e->next_ping, n);
+	for (qp = 0; qp < n && !ret; qp++)
 		ret = echo_send(e, qp, 0, ECHO_PING, e->token ^ qp);
 	if (!ret)
 		ret = echo_write(e);
 	if (ret) {
 		atomic_inc(&e->errors);
 		pr_warn("ccm_echo: %s: cannot post (%d) after %u PINGs\n",
-			e->name, ret, n);
+			e->name, ret, qp);
 	}
 	return;
 err:
