@@ -10,6 +10,8 @@
 #   make kunit      FSM and wire-format unit tests (KUnit on UML)
 #   make model      the handshake model-checked with SPIN
 #   make vmtest     two-node QEMU tests on Debian's stock kernel
+#   make vmtest-debug   the fault cases on a KASAN/lockdep kernel built from
+#                   Debian's linux-source-6.1 (cached; DEBUG_CASES="a b" for others)
 #   make demo       boot two nodes and show the handshake
 #   make bench      benchmarks against the RDMA CM (bench/results/)
 #   make install    install ccm.ko for KDIR's kernel and run depmod
@@ -39,7 +41,7 @@ endif
 STOCK_KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
 
 .PHONY: all modules clean install install-early initramfs-test kunit model \
-	vmtest vmtest-build check demo bench
+	vmtest vmtest-build vmtest-debug check demo bench
 
 all: modules
 
@@ -79,6 +81,14 @@ vmtest-build:
 vmtest: vmtest-build
 	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko \
 		--ko $(SRC)/ccm_rogue.ko
+
+# The same guests on a debug kernel (KASAN, PROVE_LOCKING, DEBUG_OBJECTS,
+# panic_on_warn=1): tests/vm/debug-kernel.sh builds the kernel when missing
+# (in $(CCM_CACHE), ~6 min cold) and ccm's modules for it in a copy of this
+# tree, then runs the fault cases (or DEBUG_CASES).
+DEBUG_CASES ?=
+vmtest-debug:
+	tests/vm/debug-kernel.sh --run $(DEBUG_CASES)
 
 demo: vmtest-build
 	tests/vm/demo.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko

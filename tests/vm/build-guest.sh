@@ -18,8 +18,11 @@
 # in-tree dependency of theirs missing from the base); /init runs `depmod -a`.
 #
 # Environment: CCM_CACHE, KVER (default: scripts/kver.sh), CCM_KERNEL_DEB (use
-# this linux-image .deb instead of `apt-get download`), CCM_VM_MODULES (extra
-# in-tree modules for the base), CCM_LOCK (default /var/cache/ccm/heavy.lock).
+# this linux-image .deb instead of `apt-get download`), CCM_KERNEL_ROOT (or
+# copy this directory instead, laid out like the .deb: boot/vmlinuz-$KVER and
+# lib/modules/$KVER/, e.g. tests/vm/debug-kernel.sh's install; modules may be
+# built in), CCM_VM_MODULES (extra in-tree modules for the base), CCM_LOCK
+# (default /var/cache/ccm/heavy.lock).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,14 +70,26 @@ while [ $# -gt 0 ]; do
 	--ko) kos+=("$(readlink -f "$2")"); shift 2 ;;
 	--ko=*) kos+=("$(readlink -f "${1#--ko=}")"); shift ;;
 	-o) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
 done
 
 # --- kernel ---------------------------------------------------------------
 fetch_kernel() {
-	[ -f "$G/root/boot/vmlinuz-$KVER" ] && [ -d "$G/root/lib/modules/$KVER/kernel" ] && return 0
+	[ -f "$G/root/boot/vmlinuz-$KVER" ] && [ -f "$G/root/lib/modules/$KVER/modules.dep" ] && return 0
+	if [ -n "${CCM_KERNEL_ROOT:-}" ]; then
+		[ -f "$CCM_KERNEL_ROOT/boot/vmlinuz-$KVER" ] && [ -d "$CCM_KERNEL_ROOT/lib/modules/$KVER" ] ||
+			die "$CCM_KERNEL_ROOT has no boot/vmlinuz-$KVER or lib/modules/$KVER"
+		say "copying $CCM_KERNEL_ROOT"
+		rm -rf "$G/root.tmp"
+		mkdir -p "$G/root.tmp"
+		cp -a "$CCM_KERNEL_ROOT/boot" "$CCM_KERNEL_ROOT/lib" "$G/root.tmp/"
+		depmod -b "$G/root.tmp" "$KVER"
+		rm -rf "$G/root"
+		mv "$G/root.tmp" "$G/root"
+		return 0
+	fi
 	local deb=${CCM_KERNEL_DEB:-}
 	if [ -z "$deb" ]; then
 		deb=$(ls "$CCM_CACHE"/linux-image-"$KVER"_*.deb 2>/dev/null | tail -n 1 || true)

@@ -11,7 +11,10 @@
 # / node2() from the case file and checks both results and both kernel logs.
 # Logs: DIR/<case>/node{1,2}.log (DIR default /tmp/ccm-vmtest); QEMU monitors
 # (for `set_link n0 off` etc.): DIR/<case>/node{1,2}.mon (unix sockets).
-# Per-case timeout: "# timeout: N" in the case file, else --timeout, else 240.
+# Per-case timeout: "# timeout: N" in the case file, else --timeout, else 240;
+# times CCM_VM_TIMEOUT_SCALE if set (debug-kernel.sh --run: 2).
+# Other environment: KVER, CCM_KERNEL_DEB, CCM_KERNEL_ROOT (the guest kernel,
+# see build-guest.sh), CCM_VM_APPEND (more kernel arguments), CCM_LOCK.
 # Lines with DETECTION or RECONNECT that a guest logs are repeated after the
 # case's PASS/FAIL line (and kept in DIR/<case>/timing).
 # Exit status 0 iff no case failed.
@@ -52,7 +55,7 @@ kos=()
 cases=()
 extra_append=${CCM_VM_APPEND:-}
 
-usage() { sed -n '3,43p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '3,46p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) [ $# -ge 2 ] || usage 2; kos+=(--ko "$(readlink -f "$2")"); shift 2 ;;
@@ -91,7 +94,10 @@ initrd=$results/initrd.img
 bg_out=$("$here/build-guest.sh" "${kos[@]}" -o "$initrd") || { echo "run.sh: guest build failed" >&2; exit 2; }
 kernel=$(echo "$bg_out" | sed -n 's/^KERNEL=//p')
 
+# Kernel problems in a guest log fail the case (also the debug kernel's
+# KASAN, lockdep, DEBUG_OBJECTS and might_sleep reports).
 BAD_RE='BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|possible circular locking|[Kk]ernel panic'
+BAD_RE="$BAD_RE"'|KASAN:|ODEBUG:|UBSAN:|DEBUG_LOCKS_WARN_ON|INFO: trying to register non-static key|sleeping function called from invalid context'
 
 port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 pick_port() {
@@ -235,7 +241,11 @@ run_host_hook() {	# case dir t0_ms: the hook's subshell
 case_timeout() {
 	local t
 	t=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$here/cases/$1.sh" | head -n 1)
-	echo "${t:-$def_timeout}"
+	t=${t:-$def_timeout}
+	if [ -n "${CCM_VM_TIMEOUT_SCALE:-}" ]; then
+		t=$(awk -v t="$t" -v f="$CCM_VM_TIMEOUT_SCALE" 'BEGIN { x = t * f; printf "%d", (x == int(x)) ? x : int(x) + 1 }')
+	fi
+	echo "$t"
 }
 
 done_both() {	# dir -> true when both guests' current boots dumped dmesg
