@@ -14,7 +14,10 @@
 # Per-case timeout: "# timeout: N" in the case file, else --timeout, else 240;
 # times CCM_VM_TIMEOUT_SCALE if set (debug-kernel.sh --run: 2).
 # Other environment: KVER, CCM_KERNEL_DEB, CCM_KERNEL_ROOT (the guest kernel,
-# see build-guest.sh), CCM_VM_APPEND (more kernel arguments), CCM_LOCK.
+# see build-guest.sh), CCM_VM_APPEND (more kernel arguments), CCM_LOCK,
+# CCM_VM_PCAP=1 (each node's link traffic to DIR/<case>/nodeN.pcap, stamped
+# with that guest's virtual clock: intervals within one file are real, the two
+# files do not share a time base; tests/vm/roce-pcap.py decodes RoCEv2).
 # Lines with DETECTION or RECONNECT that a guest logs are repeated after the
 # case's PASS/FAIL line (and kept in DIR/<case>/timing).
 # Exit status 0 iff no case failed.
@@ -55,7 +58,7 @@ kos=()
 cases=()
 extra_append=${CCM_VM_APPEND:-}
 
-usage() { sed -n '3,46p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '3,49p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) [ $# -ge 2 ] || usage 2; kos+=(--ko "$(readlink -f "$2")"); shift 2 ;;
@@ -158,6 +161,8 @@ start_guest() {	# node netdev-spec dir case
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:0$n,romfile="
 		-monitor "unix:$d/node$n.mon,server=on,wait=off"
 		-name "ccmt-$c-node$n")
+	[ -n "${CCM_VM_PCAP:-}" ] &&
+		argv+=(-object "filter-dump,id=fd0,netdev=n0,file=$d/node$n.pcap")
 	printf '%s\0' "${argv[@]}" > "$d/node$n.argv"
 	echo 1 > "$d/node$n.boots"
 	date +%s.%N > "$d/node$n.start"
