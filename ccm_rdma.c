@@ -887,7 +887,8 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	return ib_post_send(conn->qp, &reg.wr, NULL);
 }
 
-static void ccm_conn_established(struct ccm_conn *conn)
+/* Return: 0, or an error after which @conn has been failed (may be gone). */
+static int ccm_conn_established(struct ccm_conn *conn)
 {
 	struct ccm_peer *peer = conn->peer;
 	enum ccm_wire_status st;
@@ -896,7 +897,7 @@ static void ccm_conn_established(struct ccm_conn *conn)
 
 	/* Passive: the partner's descriptor may have come first. */
 	if (conn->established)
-		return;
+		return 0;
 	if (conn->kind == CCM_CONN_ACTIVE) {
 		st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &rep);
 		if (!st && (rep.type != CCM_CM_REP || rep.gen != conn->gen))
@@ -907,7 +908,7 @@ static void ccm_conn_established(struct ccm_conn *conn)
 				       ccm_wire_status_str(st));
 			conn->established = true;
 			ccm_conn_fail(conn, CCM_EV_CONN_LOST);
-			return;
+			return -EPROTO;
 		}
 		peer->max_gen = max(peer->max_gen, rep.max_gen);
 		conn->peer_node_id = rep.node_id;
@@ -919,6 +920,7 @@ static void ccm_conn_established(struct ccm_conn *conn)
 		ccm_peer_error(peer, "cannot publish the sentinel (%d)", ret);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 	}
+	return ret;
 }
 
 static void ccm_conn_connect_failed(struct ccm_conn *conn)
@@ -982,11 +984,8 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 	 * and the CM has not said so yet (rxe raises no COMM_EST): publish
 	 * our sentinel now rather than after the CM's REP retry.
 	 */
-	if (!conn->established) {
-		ccm_conn_established(conn);
-		if (!conn->established)
-			return;
-	}
+	if (ccm_conn_established(conn))
+		return;
 	if (conn != peer->cur)
 		return;
 	ccm_peer_record_partner(peer, conn->peer_node_id, conn->peer_epoch);
@@ -1284,7 +1283,7 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		ccm_conn_connect(conn);
 		break;
 	case CCM_CEV_ESTABLISHED:
-		ccm_conn_established(conn);
+		ccm_conn_established(conn);	/* a failure is handled */
 		break;
 	case CCM_CEV_CONNECT_FAILED:
 		ccm_conn_connect_failed(conn);
