@@ -15,7 +15,9 @@
 # times CCM_VM_TIMEOUT_SCALE if set (debug-kernel.sh --run: 2).
 # Other environment: KVER, CCM_KERNEL_DEB, CCM_KERNEL_ROOT (the guest kernel,
 # see build-guest.sh), CCM_VM_APPEND (more kernel arguments), CCM_LOCK,
-# CCM_VM_PCAP=1 (each node's link traffic to DIR/<case>/nodeN.pcap, stamped
+# CCM_VM_NETDEV=udp (the link as two UDP sockets on 127.0.0.1 instead of one
+# TCP stream: no Nagle/delayed-ACK hold-ups of small frames between the two
+# QEMUs; bench/run.sh uses it), CCM_VM_PCAP=1 (each node's link traffic to DIR/<case>/nodeN.pcap, stamped
 # with that guest's virtual clock: intervals within one file are real, the two
 # files do not share a time base; tests/vm/roce-pcap.py decodes RoCEv2).
 # Lines with DETECTION or RECONNECT that a guest logs are repeated after the
@@ -57,6 +59,11 @@ def_timeout=240
 kos=()
 cases=()
 extra_append=${CCM_VM_APPEND:-}
+netdev=${CCM_VM_NETDEV:-tcp}
+case $netdev in
+tcp|udp) ;;
+*) echo "run.sh: CCM_VM_NETDEV must be tcp or udp" >&2; exit 2 ;;
+esac
 
 usage() { sed -n '3,49p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -103,11 +110,13 @@ BAD_RE='BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|possible ci
 BAD_RE="$BAD_RE"'|KASAN:|ODEBUG:|UBSAN:|DEBUG_LOCKS_WARN_ON|INFO: trying to register non-static key|sleeping function called from invalid context'
 
 port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+port_bound_udp() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
 pick_port() {
 	local p i
 	for i in $(seq 1 50); do
 		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
-		port_listening "$p" || { echo "$p"; return 0; }
+		port_listening "$p" || port_bound_udp "$p" ||
+			port_bound_udp $((p + 1)) || { echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -268,16 +277,26 @@ run_case() {	# name -> sets case_ok, case_secs, case_why
 	hook_pid=
 	: > "$d/qemu.pids"
 	port=$(pick_port) || { case_why="no free port"; case_ok=0; return; }
-	start_guest 1 "listen=127.0.0.1:$port" "$d" "$c"
+	if [ "$netdev" = udp ]; then
+		start_guest 1 "udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port" "$d" "$c"
+		local ready="port_bound_udp $port"
+	else
+		start_guest 1 "listen=127.0.0.1:$port" "$d" "$c"
+		local ready="port_listening $port"
+	fi
 	for i in $(seq 1 100); do
-		port_listening "$port" && break
+		$ready && break
 		kill -0 "$(cat "$d/node1.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	if ! port_listening "$port"; then
-		case_why="node1 QEMU did not listen on $port"
+	if ! $ready; then
+		case_why="node1 QEMU did not bind $port"
+	elif [ "$netdev" = udp ]; then
+		start_guest 2 "udp=127.0.0.1:$port,localaddr=127.0.0.1:$((port + 1))" "$d" "$c"
 	else
 		start_guest 2 "connect=127.0.0.1:$port" "$d" "$c"
+	fi
+	if $ready; then
 		if [ -f "$here/cases/$c.host" ]; then
 			run_host_hook "$c" "$d" "$t0" > "$d/host.log" 2>&1 &
 			hook_pid=$!
