@@ -44,6 +44,7 @@ enum ccm_rogue_mode {
 	CCM_ROGUE_EPOCH,	/* mailbox writes with a wrong epoch */
 	CCM_ROGUE_OFFER,	/* a client offer with an out-of-range QP count */
 	CCM_ROGUE_FLOOD,	/* a flood of random mailbox messages */
+	CCM_ROGUE_DOORBELL,	/* mailbox writes ring with a wrong immediate */
 	CCM_ROGUE_NR
 };
 
@@ -105,6 +106,7 @@ enum ccm_stat {
 	CCM_STAT_MSGS_RECEIVED,
 	CCM_STAT_MSGS_INVALID,
 	CCM_STAT_MSGS_STALE,
+	CCM_STAT_DOORBELLS,
 	CCM_STAT_HEARTBEATS_SENT,
 	CCM_STAT_HEARTBEATS_SKIPPED,
 	CCM_STAT_PARTNER_LOST,
@@ -147,6 +149,7 @@ struct ccm_peer {
 	struct list_head conns;		/* every connection but the listener */
 	u32 max_gen;			/* highest generation seen */
 	u8 pending_read;		/* 0, 1 (first) or 2 (second) */
+	bool doorbell;			/* the current connection's rang */
 	u32 mbox_seq;
 	u64 hb_tx;			/* our heartbeat counter */
 	u64 hb_rx;			/* the partner's, as last seen */
@@ -191,6 +194,7 @@ void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...);
 	__ccm_peer_error(peer, false, fmt, ##__VA_ARGS__)
 void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch);
 void ccm_peer_alive(struct ccm_peer *peer);
+void ccm_peer_doorbell(struct ccm_peer *peer);
 extern struct mutex ccm_peers_lock;
 extern struct list_head ccm_peers;
 

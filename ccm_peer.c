@@ -50,6 +50,7 @@ const char * const ccm_stat_names[CCM_STAT_NR] = {
 	[CCM_STAT_MSGS_RECEIVED]	= "messages_received",
 	[CCM_STAT_MSGS_INVALID]		= "messages_invalid",
 	[CCM_STAT_MSGS_STALE]		= "messages_stale",
+	[CCM_STAT_DOORBELLS]		= "doorbells",
 	[CCM_STAT_HEARTBEATS_SENT]	= "heartbeats_sent",
 	[CCM_STAT_HEARTBEATS_SKIPPED]	= "heartbeats_skipped",
 	[CCM_STAT_PARTNER_LOST]		= "partner_lost",
@@ -137,6 +138,23 @@ void ccm_peer_alive(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	peer->hb_missed = 0;
 	peer->alive_ns = ktime_get_ns();
+}
+
+/**
+ * ccm_peer_doorbell() - the partner rang: its mailbox write has landed
+ * @peer: the partner
+ *
+ * During the handshake, look at the mailbox now instead of at the next
+ * poll; connected, the heartbeat's own schedule applies.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_doorbell(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	if (!peer->stopping && ccm_peer_polls(peer) &&
+	    peer->state != CCM_S_CONNECTED)
+		ccm_rdma_poll_mbox(peer);
 }
 
 /*

@@ -107,6 +107,8 @@ struct ccm_conn {
 	enum ib_wc_status write_status[CCM_MBOX_NR];
 	enum ib_wc_status rx_status[CCM_NR_RX];
 	u32 rx_len[CCM_NR_RX];
+	bool rx_imm[CCM_NR_RX];		/* a mailbox write's immediate */
+	u32 rx_imm_data[CCM_NR_RX];
 	enum ib_wc_status tx_status[CCM_NR_TX];
 
 	/* Everything below: worker only, under peer->lock. */
@@ -219,6 +221,10 @@ static void ccm_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	conn->rx_status[i] = wc->status;
 	conn->rx_len[i] = wc->byte_len;
+	/* The opcode is valid only when the status is success. */
+	conn->rx_imm[i] = wc->status == IB_WC_SUCCESS &&
+			  wc->opcode == IB_WC_RECV_RDMA_WITH_IMM;
+	conn->rx_imm_data[i] = be32_to_cpu(wc->ex.imm_data);
 	ccm_conn_signal(conn, CCM_CEV_RX + i);
 }
 
@@ -1120,6 +1126,23 @@ static void ccm_conn_tx_done(struct ccm_conn *conn, unsigned int i)
 	}
 }
 
+/* A mailbox write with immediate data consumed receive @i. */
+static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
+{
+	struct ccm_peer *peer = conn->peer;
+
+	if (conn->rx_imm_data[i] != CCM_DOORBELL) {
+		ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+		ccm_peer_error(peer, "mailbox write with unknown immediate data %#x",
+			       conn->rx_imm_data[i]);
+		return;
+	}
+	ccm_stat_inc(peer, CCM_STAT_DOORBELLS);
+	/* Answered once the events are handled: the poll may free @conn. */
+	if (conn == peer->cur)
+		peer->doorbell = true;
+}
+
 /* One received message; false when @conn was failed (and may be gone). */
 static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 {
@@ -1131,13 +1154,18 @@ static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return false;
 	}
-	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
-				   conn->rx_len[i], DMA_FROM_DEVICE);
-	ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
-	if (conn == peer->cur) {
-		ccm_peer_alive(peer);
-		ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
-			       conn->rx_len[i]);
+	if (conn->rx_imm[i]) {
+		ccm_conn_rx_doorbell(conn, i);
+	} else {
+		ib_dma_sync_single_for_cpu(conn->cm_id->device,
+					   conn->rx_dma[i], conn->rx_len[i],
+					   DMA_FROM_DEVICE);
+		ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
+		if (conn == peer->cur) {
+			ccm_peer_alive(peer);
+			ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
+				       conn->rx_len[i]);
+		}
 	}
 	/* ccm_clients_rx() does not free connections: @conn is still here. */
 	if (ccm_conn_post_rx(conn, i)) {
@@ -1378,6 +1406,10 @@ void ccm_rdma_process(struct ccm_peer *peer)
 	}
 	while ((conn = ccm_next_pending(peer, &bit)))
 		ccm_conn_handle(conn, bit);
+	if (peer->doorbell) {
+		peer->doorbell = false;
+		ccm_peer_doorbell(peer);
+	}
 }
 
 static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
@@ -1490,7 +1522,19 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	sge.addr = conn->buf_dma + CCM_BUF_WRITE(msg);
 	sge.length = sizeof(struct ccm_wire_mbox);
 	sge.lkey = conn->pd->local_dma_lkey;
-	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	/*
+	 * The writes the partner waits for in the handshake ring its
+	 * doorbell; heartbeats do not (the partner checks them on its own
+	 * schedule, and an idle link stays free of receive completions).
+	 */
+	if (msg != CCM_MBOX_STATE2 && peer->state != CCM_S_CONNECTED) {
+		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
+		wr.wr.ex.imm_data = cpu_to_be32(CCM_DOORBELL);
+		if (ccm_rogue_is(DOORBELL))
+			wr.wr.ex.imm_data = cpu_to_be32(get_random_u32());
+	} else {
+		wr.wr.opcode = IB_WR_RDMA_WRITE;
+	}
 	wr.wr.wr_cqe = &conn->write_cqe[msg];
 	wr.wr.send_flags = IB_SEND_SIGNALED;
 	wr.wr.sg_list = &sge;

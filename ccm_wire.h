@@ -27,6 +27,13 @@
 #define CCM_MAGIC_MBOX		0x43434d4d	/* "CCMM" mailbox message */
 #define CCM_MAGIC_MSG		0x43434d58	/* "CCMX" control message */
 
+/*
+ * Immediate data of a handshake mailbox write (RDMA WRITE with immediate):
+ * "look at your mailbox now". Only a hint that saves the reader up to a
+ * poll interval; the mailbox itself stays the only source of state.
+ */
+#define CCM_DOORBELL		0x43434d42	/* "CCMB" */
+
 /* Layout of the sentinel page. */
 #define CCM_SENTINEL_SIZE	4096		/* registered and exposed */
 #define CCM_MBOX_OFFSET		256		/* partner writes here */

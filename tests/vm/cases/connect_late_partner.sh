@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Node 1 loads ccm alone; node 2 loads it 10 s later. Node 1 must keep
 # trying (connect failures counted, never connected alone) and both must
-# connect once node 2 is up.
+# connect once node 2 is up. Each rings the other's doorbell on the way:
+# node 2's "state 5" wakes waiting node 1, node 1's "complete" node 2.
 # timeout: 220
 
 node1() {
@@ -14,6 +15,7 @@ node1() {
 	wait_state connected 60 || fail "not connected within 60 s"
 	check_connected
 	log_identity
+	expect_ge doorbells "$(counter doorbells)" 1
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
 	sysfs_dump
@@ -26,6 +28,7 @@ node2() {
 	wait_state connected 60 || fail "not connected within 60 s"
 	check_connected
 	log_identity
+	expect_ge doorbells "$(counter doorbells)" 1
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
 }

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # A rogue partner: node 2 runs ccm_rogue.ko (the same sources with fault
-# injection, built only for tests) in six modes one after another, then
+# injection, built only for tests) in seven modes one after another, then
 # the real ccm. Node 1 must reject every bad input with a counter, never
 # connect to the rogue's bad handshakes or pair a bad client offer, never
 # warn or crash (the harness checks the kernel log), and connect normally
 # with its client verified by data once node 2 behaves.
 # timeout: 260
 
-MODES="1 2 3 4 5 6"	# see ccm_rogue.ko's rogue= parameter
+MODES="1 2 3 4 5 6 7"	# see ccm_rogue.ko's rogue= parameter
 
 node1() {
 	local i=0
@@ -27,6 +27,10 @@ node1() {
 	expect_ge messages_invalid "$(counter messages_invalid)" 1
 	dmesg | grep -q "control message refused" || fail "no 'control message refused' message"
 	dmesg | grep -q "private data" || fail "no private data rejection message"
+	dmesg | grep -q "mailbox write with unknown immediate data" ||
+		fail "no message for the rogue's doorbell"
+	# the real ccm's handshake rang ours
+	expect_ge doorbells "$(counter doorbells)" 1
 	echo_check_all echo 1 2 60
 	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
 	sleep 8
