@@ -682,6 +682,9 @@ static int __init cmb_init(void)
 	mutex_unlock(&cmb_run_lock);
 	if (ret)
 		pr_warn("ccm_cmbench: %s n=%u at load: %d\n", mode, n, ret);
+	else
+		pr_info("ccm_cmbench: %s n=%u at load: done, %u ok\n", mode, n,
+			ok_count);
 	return 0;	/* stays loaded: the results are read from parameters */
 }
 

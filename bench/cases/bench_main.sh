@@ -57,7 +57,7 @@ echo)	# echo N: ccm_echo with one client of N QPs (0: none)
 provtime) # this node's view of the last provisioning
 	tr_snap
 	t0=$(tr_ts 'ccm_fsm_transition:.*-> CONNECTED')
-	t1=$(tr_ts 'ccm_client_event: client=echo0 state connected')
+	t1=$(tr_ts_after 'ccm_client_event: client=echo0 state connected' "$t0")
 	r=$(ns_between "$t0" "$t1")
 	r=${r:-none} ;;
 ccm)	# ccm [params]: (re)load ccm
@@ -120,7 +120,7 @@ phase_handshake() {
 		kmsg_wait_count "$CONNECTED_RE" $((c + 1)) 30 || { fail "handshake $i"; return 1; }
 		tr_snap
 		t0=$(tr_ts 'module_load: ccm( |$)')
-		t1=$(kmsg_ts "$CONNECTED_RE")
+		t1=$(tr_ts_after "console: .*$CONNECTED_RE" "$t0")
 		ns=$(ns_between "$t0" "$t1")
 		bench handshake kind=ccm trial=$i ns=$ns last_handshake_ns=$(cat $CCM_SYSFS/last_handshake_ns) transitions=$(counter transitions) connects=$(counter connects) accepts=$(counter accepts)
 		rmmod ccm || { fail "rmmod ccm"; return 1; }
@@ -130,9 +130,9 @@ phase_handshake() {
 			n=1 mode=seq autorun=1 || { fail "modprobe ccm_cmbench"; return 1; }
 		tr_snap
 		t0=$(tr_ts 'module_load: ccm_cmbench( |$)')
-		t1=$(cat $p/t_end_ns)
-		if [ "$(cat $p/ok_count)" = 1 ] && [ -n "$t0" ]; then
-			ns=$(awk -v a="$(s_to_ns "$t0")" -v b="$t1" 'BEGIN { printf "%.0f\n", b - a }')
+		t1=$(tr_ts_after 'console: .*ccm_cmbench: seq n=1 at load: done' "$t0")
+		if [ "$(cat $p/ok_count)" = 1 ] && [ -n "$t0" ] && [ -n "$t1" ]; then
+			ns=$(ns_between "$t0" "$t1")
 		else
 			ns=
 			fail "baseline handshake $i failed"
@@ -184,8 +184,8 @@ phase_provision() {
 			wait_client_state echo0 connected 120 || { fail "client of $N QPs not connected"; return 1; }
 			tr_snap
 			t0=$(tr_ts 'ccm_fsm_transition:.*-> CONNECTED')
-			tx=$(tr_ts 'ccm_client_event: client=echo0 state exchanging')
-			t1=$(tr_ts 'ccm_client_event: client=echo0 state connected')
+			tx=$(tr_ts_after 'ccm_client_event: client=echo0 state exchanging' "$t0")
+			t1=$(tr_ts_after 'ccm_client_event: client=echo0 state connected' "$t0")
 			ns=$(ns_between "$t0" "$t1")
 			n1=$(ctl provtime)
 			bench prov kind=ccm n=$N trial=$t ns=$ns peer_ns=$n1 exchanging_to_connected_ns=$(ns_between "$tx" "$t1")
@@ -234,8 +234,8 @@ phase_reconnect() {
 		kmsg_wait_count "$CLIENT_RE" $((c + 1)) 60 || { fail "reconnect $i"; return 1; }
 		tr_snap
 		t0=$(tr_ts 'module_load: ccm( |$)')
-		th=$(kmsg_ts "$CONNECTED_RE")
-		t1=$(kmsg_ts "$CLIENT_RE")
+		th=$(tr_ts_after "console: .*$CONNECTED_RE" "$t0")
+		t1=$(tr_ts_after "console: .*$CLIENT_RE" "$t0")
 		bench reconnect trial=$i ns=$(ns_between "$t0" "$t1") handshake_ns=$(ns_between "$t0" "$th") qps=4
 		i=$((i + 1))
 	done
@@ -342,7 +342,8 @@ phase_idle() {
 node2() {
 	local t_start
 	wait_rxe_active
-	tr_setup global module/module_load
+	# module loads and the console's kernel messages, in one clock
+	tr_setup global module/module_load printk/console
 	ctl state > /dev/null || return
 	log "phase H"; phase_handshake || { fail "phase handshake"; }
 	log "phase B"; phase_baselines || { fail "phase baselines"; }

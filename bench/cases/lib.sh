@@ -3,16 +3,17 @@
 # this file into the guest as /tests/cases/demo_bench_lib.sh; the cases source
 # it after /tests/guest-lib.sh. Every figure comes from kernel timestamps,
 # never from shell sleeps: the ftrace buffer (ccm tracepoints, module_load,
-# netif_receive_skb, workqueue) with the "global" trace clock (on the
-# one-vCPU guests that is local_clock(), the clock of printk), the printk
-# timestamps of ccm's own log lines, ccm's sysfs, and the local_clock()
-# values the baseline module ccm_cmbench reports.
+# printk's console event, netif_receive_skb, workqueue) with the "global"
+# trace clock, ccm's sysfs, and the local_clock() durations the baseline
+# module ccm_cmbench reports. A figure's two ends always come from the same
+# source, the trace buffer, and its end is the first matching event after
+# its start.
 #
 # The ccm tracepoints exist only while ccm is loaded, and 6.1 cannot enable
 # a module's events before it loads: where a figure starts at the module
-# load itself (handshake, reconnect) its end is taken from ccm's printk
-# ("connected (...)", "client NAME connected"), printed in the same work
-# item right after the traced transition.
+# load itself (handshake, reconnect) its end is the console event of ccm's
+# printk ("connected (...)", "client NAME connected"), printed in the same
+# work item right after the traced transition.
 
 T=/sys/kernel/tracing
 BENCH_PORT=7472		# ccm_cmbench (RDMA CM)
@@ -43,13 +44,7 @@ tr_ccm_on() {
 	echo 1 > $T/events/ccm/enable || fail "cannot enable the ccm events"
 }
 
-# kmsg_ts ERE: printk timestamp (seconds) of the last kernel message whose
-# text matches ERE; kmsg_count ERE: how many match
-kmsg_ts() {
-	dmesg | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\] \(.*\)$/\1 \2/p' |
-		awk -v re="$1" '{ t = $1; $1 = ""; if (substr($0, 2) ~ re) last = t } END { if (last != "") print last }'
-}
-
+# kmsg_count ERE: how many kernel messages match ERE
 kmsg_count() {
 	dmesg | grep -cE -- "$1"
 }
@@ -88,6 +83,17 @@ tr_ts() {
 		END { if (which == "last" && last != "") print last }' /tmp/tr
 }
 
+# tr_ts_after ERE LIMIT: first timestamp matching ERE that is >= LIMIT
+tr_ts_after() {
+	awk -v re="$1" -v lim="$2" '
+		/^#/ { next }
+		$0 ~ re {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			if (ts + 0 >= lim + 0) { print ts; exit }
+		}' /tmp/tr
+}
+
 # tr_ts_before ERE LIMIT: last timestamp matching ERE that is <= LIMIT
 tr_ts_before() {
 	awk -v re="$1" -v lim="$2" '
@@ -119,13 +125,9 @@ ns_between() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		split(a, x, "."); split(b, y, ".");
 		fa = substr(x[2] "000000000", 1, 9); fb = substr(y[2] "000000000", 1, 9);
-		printf "%.0f\n", (y[1] - x[1]) * 1e9 + (fb - fa) }'
-}
-
-# s_to_ns SECONDS: seconds with decimals -> integer ns
-s_to_ns() {
-	awk -v a="$1" 'BEGIN { split(a, x, "."); f = substr(x[2] "000000000", 1, 9);
-		printf "%.0f\n", x[1] * 1e9 + f }'
+		# busybox awk reads "061113000" as octal: no leading zeros
+		sub(/^0+/, "", fa); sub(/^0+/, "", fb);
+		printf "%.0f\n", (y[1] - x[1]) * 1e9 + (fb + 0) - (fa + 0) }'
 }
 
 # ---- side channel: node 2 asks node 1 to act (TCP, busybox nc) ----
