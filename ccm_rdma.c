@@ -945,8 +945,8 @@ static void ccm_conn_connect_failed(struct ccm_conn *conn)
 	    ccm_wire_cm_decode(conn->priv, conn->priv_len, &rej) == CCM_WIRE_OK &&
 	    rej.type == CCM_CM_REJ) {
 		peer->max_gen = max(peer->max_gen, rej.max_gen);
-		ccm_peer_note(peer, "connect: refused by the partner (reason %u)",
-			      rej.reason);
+		ccm_peer_note(peer, "connect: refused by the partner: %s (%u)",
+			      ccm_wire_rej_str(rej.reason), rej.reason);
 	} else {
 		ccm_peer_note(peer, "connect: partner unreachable (status %d)",
 			      conn->cm_status);

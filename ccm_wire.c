@@ -47,6 +47,26 @@ const char *ccm_wire_status_str(enum ccm_wire_status st)
 						"unknown";
 }
 
+/**
+ * ccm_wire_rej_str() - describe the reason of a partner's rejection
+ * @reason: enum ccm_rej_reason, as received (any value)
+ *
+ * Context: any.
+ * Return: a static string; "unknown reason" for a value ccm never sends.
+ */
+const char *ccm_wire_rej_str(u32 reason)
+{
+	switch (reason) {
+	case CCM_REJ_TIEBREAK:
+		return "a connection that wins the tie-break exists";
+	case CCM_REJ_INVALID:
+		return "request invalid";
+	case CCM_REJ_NORESOURCE:
+		return "no resources";
+	}
+	return "unknown reason";
+}
+
 static __be32 ccm_wire_crc(const void *buf, size_t len)
 {
 	return cpu_to_be32(crc32_le(~0U, buf, len) ^ ~0U);

@@ -48,7 +48,7 @@ enum ccm_cm_type {
 /* Why a request was rejected, in CCM_CM_REJ. */
 enum ccm_rej_reason {
 	CCM_REJ_TIEBREAK = 1,	/* a connection that wins the tie-break exists */
-	CCM_REJ_STALE = 2,	/* the request is older than our connection */
+	/* 2: reserved (never sent) */
 	CCM_REJ_INVALID = 3,	/* the request did not validate */
 	CCM_REJ_NORESOURCE = 4,	/* we could not set the connection up */
 };
@@ -235,6 +235,7 @@ enum ccm_wire_status {
 };
 
 const char *ccm_wire_status_str(enum ccm_wire_status st);
+const char *ccm_wire_rej_str(u32 reason);
 bool ccm_wire_name_valid(const char *name, size_t max);
 
 struct ccm_msg_info {

@@ -221,7 +221,7 @@ static void wire_cm_roundtrip(struct kunit *test)
 	in[1].type = CCM_CM_REP;
 	in[1].max_gen = 0;
 	in[2].type = CCM_CM_REJ;
-	in[2].reason = CCM_REJ_STALE;
+	in[2].reason = CCM_REJ_NORESOURCE;
 	in[2].node_id = ~0ULL;
 	for (i = 0; i < ARRAY_SIZE(in); i++) {
 		memset(&out, 0, sizeof(out));
@@ -659,6 +659,15 @@ static void wire_status_str(struct kunit *test)
 	}
 	KUNIT_EXPECT_STREQ(test, ccm_wire_status_str(CCM_WIRE_NR), "unknown");
 	KUNIT_EXPECT_STREQ(test, ccm_wire_status_str(-1), "unknown");
+
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(CCM_REJ_NORESOURCE),
+			   "no resources");
+	KUNIT_EXPECT_STRNEQ(test, ccm_wire_rej_str(CCM_REJ_TIEBREAK),
+			    ccm_wire_rej_str(CCM_REJ_INVALID));
+	/* Partner input: any value gets a string, the reserved 2 included. */
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(0), "unknown reason");
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(2), "unknown reason");
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(U32_MAX), "unknown reason");
 }
 
 /* 6. Fuzz: random and mutated inputs, fixed seed. */
