@@ -76,10 +76,46 @@ def fmt(v, unit):
     return f'{v:g}'
 
 
+def check(runs, head, find, ns_list):
+    """make check's view of a quick run: the machinery works end to end.
+
+    Not a judgement of the figures against their targets: every case
+    passed, and every headline figure exists, with at least one trial and
+    no negative time (a duration computed wrong, not measured); for
+    provisioning, at the client sizes the run measured.
+    """
+    ok = bad = 0
+    def verdict(good, what):
+        nonlocal ok, bad
+        print(f"check: {'ok' if good else 'FAIL'} {what}")
+        if good:
+            ok += 1
+        else:
+            bad += 1
+    for c in ('demo_bench_main', 'demo_bench_detect_default', 'demo_bench_detect_fast'):
+        verdict(any(r[0] == c and r[1] == 'PASS' for r in runs), f'case {c} passed')
+    for sec, metric in head:
+        mm = re.match(r'^Provisioning, n=(\d+)$', sec)
+        if mm and int(mm.group(1)) not in ns_list:
+            continue
+        t = find(sec, metric)
+        st = t[3] if t else None
+        if isinstance(st, dict):
+            good = st['n'] >= 1 and st['min'] >= 0 and st['med'] > 0
+        else:
+            good = isinstance(st, float) and st > 0
+        verdict(good, f'{sec}: {metric}')
+    print(f'{ok} passed, {bad} failed')
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--logs', required=True)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--check', action='store_true',
+                    help='also check that every case passed and every headline '
+                    'figure is there and not negative; ends with "N passed, N failed"')
     a = ap.parse_args()
     rows = parse(a.logs)
     if not rows:
@@ -338,6 +374,8 @@ def main():
     with open(os.path.join(a.out, 'results.md'), 'w') as f:
         f.write('\n'.join(md) + '\n')
     print('\n'.join(md))
+    if a.check:
+        return check(runs, head, find, ns_list)
 
     # ---- plots ----
     try:

@@ -4,7 +4,7 @@
 # make bench: ccm benchmarks on the two-node QEMU cluster (Soft-RoCE).
 #
 #   bench/run.sh [--quick] [--only main|detect_default|detect_fast]...
-#                [--report-only]
+#                [--report-only] [--out DIR] [--check]
 #
 # Builds ccm.ko, samples/ccm_echo.ko and the baseline bench/ccm_cmbench.ko
 # (Debian's stock kernel, like make vmtest), copies the benchmark cases into
@@ -19,12 +19,16 @@
 #   --only CASE    run only that case (repeatable); the report uses the
 #                  latest logs of the other cases if there are any
 #   --report-only  no QEMU: rebuild the report from the kept logs
+#   --out DIR      results (and logs) to DIR instead of bench/results
+#   --check        end with "N passed, N failed": every case passed and
+#                  every headline figure is there and not negative (make
+#                  check runs --quick --check --out /tmp/...; ~2 min)
 #
 # Environment: CCM_CACHE, CCM_LOCK (as for tests/vm/run.sh), BENCH_VM_RESULTS
 # (QEMU run directory, default /tmp/ccm-bench), BENCH_NETDEV (the link between
 # the two QEMUs, tests/vm/run.sh's CCM_VM_NETDEV: udp by default; tcp, the
 # make check link, holds small frames back by up to ~40 ms at times, which
-# swamps the figures of both ccm and the baseline: see bench/README.md).
+# swamps ccm's figures more than the baseline's: see bench/README.md).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +37,7 @@ vmres=${BENCH_VM_RESULTS:-/tmp/ccm-bench}
 out=$here/results
 quick=0
 report_only=0
+check=()
 only=()
 
 while [ $# -gt 0 ]; do
@@ -40,7 +45,9 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1; shift ;;
 	--only) only+=("$2"); shift 2 ;;
 	--report-only) report_only=1; shift ;;
-	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
+	--out) out=$(mkdir -p "$2" && cd "$2" && pwd) || exit 2; shift 2 ;;
+	--check) check=(--check); shift ;;
+	-h|--help) awk 'NR >= 3 && !/^#/ { exit } NR >= 3' "$0"; exit 0 ;;
 	*) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -135,5 +142,5 @@ if [ "$report_only" = 0 ]; then
 	} > "$out/machine.txt"
 fi
 
-"$PY" "$here/report.py" --logs "$out/logs" --out "$out" || rc=1
+"$PY" "$here/report.py" --logs "$out/logs" --out "$out" "${check[@]}" || rc=1
 exit "$rc"

@@ -54,6 +54,10 @@ run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.
 
 run_suite initramfs tests/vm/initramfs_test.sh --ko "$PWD/ccm.ko"
 
+# The benchmark machinery, a few trials of each figure (not the figures'
+# targets: make bench measures those): about 2 minutes.
+run_suite bench bench/run.sh --quick --check --out "$log/bench"
+
 # The fault cases again on a KASAN/lockdep kernel (make vmtest-debug): about
 # 6 minutes to build that kernel on a cold machine, 7 of QEMU.
 # CCM_CHECK_DEBUG=0 leaves it out.
