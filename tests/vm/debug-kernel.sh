@@ -31,7 +31,10 @@
 # unpacked); it runs at nice 19 / idle I/O priority and does not hold the
 # heavy lock, so QEMU runs go on meanwhile. The default cases take about
 # 7 minutes (each case about 1-1.6 times as long as on the stock kernel).
-# Older debug-kernel-*/ and guest-*-ccmdebug-*/ directories are not removed.
+# A new kernel build removes the older debug-kernel-*/ and
+# guest-*-ccmdebug-*/ directories (~450 MB each) that no build is using;
+# every run removes the debug-ko-*/ copies of trees that no longer exist
+# (CI clones).
 #
 # Environment: CCM_CACHE, CCM_LOCK (the heavy lock, held only to unpack the
 # source), CCM_VM_DEBUG_RESULTS (run.sh's results, default
@@ -164,6 +167,38 @@ build_kernel() {
 	say "built $KVER in $(($(date +%s) - t0)) s"
 }
 
+# Older kernels (another fragment or build steps): remove those whose
+# build lock is free; a build running elsewhere keeps its directory.
+prune_kernels() {
+	local d g
+	for d in "$CCM_CACHE"/debug-kernel-*; do
+		[ -d "$d" ] && [ "$d" != "$B" ] || continue
+		(
+			flock -n 9 || exit 0
+			g=$(sed -n 's/^\([^ ]*\) .*/\1/p' "$d/.ccm-built" 2>/dev/null)
+			[ -n "$g" ] && rm -rf "$CCM_CACHE/guest-$g"
+			rm -rf "$d"
+			say "removed the older $(basename "$d")"
+		) 9>"$d.lock"
+		[ -d "$d" ] || rm -f "$d.lock"
+	done
+}
+
+# Module trees of checkouts that are gone (each records its path).
+prune_ko() {
+	local d p
+	for d in "$CCM_CACHE"/debug-ko-*; do
+		[ -d "$d" ] || continue
+		p=$(cat "$d/path" 2>/dev/null) || continue
+		[ -d "$p" ] && continue
+		(
+			flock -n 9 || exit 0
+			rm -rf "$d"
+		) 9>"$d.lock"
+		[ -d "$d" ] || rm -f "$d.lock"
+	done
+}
+
 # The build directory (and KVER) is named after the fragment and the build
 # steps above, so that changing either builds a new kernel.
 hash=$( { cat "$fragment"; declare -f kmake check_config build_kernel; } | md5sum | cut -c1-8)
@@ -183,6 +218,7 @@ exec 7>"$B.lock"
 flock 7
 if [ ! -f "$stamp" ] || [ ! -f "$root/boot/vmlinuz-$KVER" ]; then
 	build_kernel
+	prune_kernels
 fi
 flock -u 7
 exec 7>&-
@@ -195,10 +231,12 @@ if [ $run = 0 ]; then
 fi
 
 # --- the modules, from a copy of this tree ------------------------------------
+prune_ko
 kodir=$CCM_CACHE/debug-ko-$(echo "$top" | md5sum | cut -c1-8)
 mkdir -p "$kodir"
 exec 7>"$kodir.lock"
 flock 7
+echo "$top" > "$kodir/path"
 # build products stay (excluded: neither copied nor deleted), so make only
 # rebuilds what changed
 rsync -a --delete --exclude=.git --exclude='*.o' --exclude='*.ko' \
