@@ -29,9 +29,16 @@
 #include <trace/events/ccm.h>
 #include "ccm_internal.h"
 
-/* Control messages (the client exchange) in flight per direction. */
-#define CCM_NR_RX		4
+/*
+ * Control messages (the client exchange) in flight per direction; one
+ * receive more than the partner sends at once, since a doorbell (a mailbox
+ * write with immediate data) may hold one until the worker reposts it.
+ */
 #define CCM_NR_TX		4
+#define CCM_NR_RX		(CCM_NR_TX + 1)
+
+/* Connection events handled per run of the worker before it yields. */
+#define CCM_PROCESS_BUDGET	64
 
 /*
  * Send queue: REG_MR + descriptor SEND + one READ + three mailbox WRITEs +
@@ -100,6 +107,7 @@ struct ccm_conn {
 	u8 priv[CCM_PRIV_MAX];
 	u8 priv_len;
 	u32 recv_len;
+	bool recv_not_send;		/* the descriptor receive took a write */
 	enum ib_wc_status recv_status;
 	enum ib_wc_status reg_status;
 	enum ib_wc_status send_status;
@@ -173,6 +181,9 @@ static void ccm_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	conn->recv_status = wc->status;
 	conn->recv_len = wc->byte_len;
+	/* The opcode is valid only when the status is success. */
+	conn->recv_not_send = wc->status == IB_WC_SUCCESS &&
+			      wc->opcode != IB_WC_RECV;
 	ccm_conn_signal(conn, CCM_CEV_RECV);
 }
 
@@ -224,7 +235,8 @@ static void ccm_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	/* The opcode is valid only when the status is success. */
 	conn->rx_imm[i] = wc->status == IB_WC_SUCCESS &&
 			  wc->opcode == IB_WC_RECV_RDMA_WITH_IMM;
-	conn->rx_imm_data[i] = be32_to_cpu(wc->ex.imm_data);
+	if (conn->rx_imm[i])
+		conn->rx_imm_data[i] = be32_to_cpu(wc->ex.imm_data);
 	ccm_conn_signal(conn, CCM_CEV_RX + i);
 }
 
@@ -971,6 +983,12 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 				   conn->buf_dma + CCM_BUF_RECV,
 				   sizeof(struct ccm_wire_desc),
 				   DMA_BIDIRECTIONAL);
+	if (conn->recv_not_send) {
+		ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
+		ccm_peer_error(peer, "partner's first message was not its sentinel descriptor");
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
 	st = ccm_wire_desc_decode(conn->buf + CCM_BUF_RECV, conn->recv_len, &d);
 	if (!st)
 		st = ccm_wire_desc_check(&d, conn->peer_node_id,
@@ -1137,10 +1155,11 @@ static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
 			       conn->rx_imm_data[i]);
 		return;
 	}
-	ccm_stat_inc(peer, CCM_STAT_DOORBELLS);
 	/* Answered once the events are handled: the poll may free @conn. */
-	if (conn == peer->cur)
+	if (conn == peer->cur) {
+		ccm_stat_inc(peer, CCM_STAT_DOORBELLS);
 		peer->doorbell = true;
+	}
 }
 
 /* One received message; false when @conn was failed (and may be gone). */
@@ -1279,7 +1298,8 @@ static const char *ccm_conn_op(struct ccm_conn *conn, unsigned int bit,
 	}
 	if (bit >= CCM_CEV_RX && bit < CCM_CEV_RX + CCM_NR_RX) {
 		*status = conn->rx_status[bit - CCM_CEV_RX];
-		return "message_recv";
+		return conn->rx_imm[bit - CCM_CEV_RX] ? "doorbell" :
+							"message_recv";
 	}
 	if (bit >= CCM_CEV_TX && bit < CCM_CEV_TX + CCM_NR_TX) {
 		*status = conn->tx_status[bit - CCM_CEV_TX];
@@ -1379,13 +1399,16 @@ static struct ccm_conn *ccm_next_pending(struct ccm_peer *peer,
  *
  * New connection requests first, then one connection event at a time:
  * handling one may free any connection, so the scan starts over each time.
+ * After CCM_PROCESS_BUDGET events the rest waits for the next run of the
+ * work, so that a partner flooding us cannot keep the worker (and
+ * peer->lock) from the timers, the poll and the clients.
  *
  * Context: process context (peer->work), peer->lock held.
  */
 void ccm_rdma_process(struct ccm_peer *peer)
 {
+	unsigned int bit, budget = CCM_PROCESS_BUDGET;
 	struct ccm_conn *conn;
-	unsigned int bit;
 
 	lockdep_assert_held(&peer->lock);
 	for (;;) {
@@ -1404,8 +1427,13 @@ void ccm_rdma_process(struct ccm_peer *peer)
 		ccm_peer_note(peer, "listener lost its device, will listen again");
 		ccm_conn_destroy(peer->listener);
 	}
-	while ((conn = ccm_next_pending(peer, &bit)))
+	while ((conn = ccm_next_pending(peer, &bit))) {
 		ccm_conn_handle(conn, bit);
+		if (!--budget) {
+			queue_work(ccm_wq, &peer->work);
+			break;
+		}
+	}
 	if (peer->doorbell) {
 		peer->doorbell = false;
 		ccm_peer_doorbell(peer);
@@ -1523,11 +1551,13 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	sge.length = sizeof(struct ccm_wire_mbox);
 	sge.lkey = conn->pd->local_dma_lkey;
 	/*
-	 * The writes the partner waits for in the handshake ring its
-	 * doorbell; heartbeats do not (the partner checks them on its own
-	 * schedule, and an idle link stays free of receive completions).
+	 * "State 5" is the write the partner waits for in the handshake (in
+	 * WAITING or WRITE2_DONE): it rings the partner's doorbell. "Complete"
+	 * is written once connected, where no one waits for it, and then as
+	 * the heartbeat, which the partner checks on its own schedule: an idle
+	 * link stays free of receive completions.
 	 */
-	if (msg != CCM_MBOX_STATE2 && peer->state != CCM_S_CONNECTED) {
+	if (msg == CCM_MBOX_STATE5 && peer->state != CCM_S_CONNECTED) {
 		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
 		wr.wr.ex.imm_data = cpu_to_be32(CCM_DOORBELL);
 		if (ccm_rogue_is(DOORBELL))

@@ -2,7 +2,8 @@
 # Node 1 loads ccm alone; node 2 loads it 10 s later. Node 1 must keep
 # trying (connect failures counted, never connected alone) and both must
 # connect once node 2 is up. Each rings the other's doorbell on the way:
-# node 2's "state 5" wakes waiting node 1, node 1's "complete" node 2.
+# node 2's "state 5" wakes waiting node 1, node 1's answering "state 5"
+# wakes node 2 in WRITE2_DONE.
 # timeout: 220
 
 node1() {
