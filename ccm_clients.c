@@ -381,7 +381,7 @@ static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 	link->pub.peer_epoch = peer->peer_epoch;
 	link->pub.local_epoch = peer->epoch;
 	cs->links++;
-	ret = ccm_link_create(link, ctrl->device, cs->client);
+	ret = ccm_link_create(link, ctrl, cs->client);
 	if (ret) {
 		ccm_client_error(cs, "cannot create its QPs (%d)", ret);
 		ccm_link_destroy(link);

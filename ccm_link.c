@@ -7,7 +7,10 @@
  * QPs are moved INIT -> RTR -> RTS by hand (no RDMA CM handshake per QP):
  * the attributes come from rdma_init_qp_attr() on the connected control
  * connection, which describes the same path, with the destination QP
- * number and the PSNs replaced by the exchanged ones.
+ * number and the PSNs replaced by the exchanged ones. They are the same
+ * for every QP of a link, so they are asked for once per state. A QP goes
+ * to INIT when it is created, while the partner's OFFER is on its way:
+ * after it arrives only RTR and RTS are left.
  */
 #include <linux/gfp.h>
 #include <linux/random.h>
@@ -74,29 +77,46 @@ static int ccm_link_alloc_mem(struct ccm_link *link, const struct ccm_client *c)
 	return 0;
 }
 
+/* The attributes that take a QP of the control connection's path to @state. */
+static int ccm_link_qp_attr(struct rdma_cm_id *ctrl, enum ib_qp_state state,
+			    struct ib_qp_attr *attr, int *mask)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = state;
+	return rdma_init_qp_attr(ctrl, attr, mask);
+}
+
 /**
  * ccm_link_create() - create a client's verbs resources on a device
  * @link: zeroed, with ->cs and ->peer set
- * @dev: the device of the control connection
+ * @ctrl: the connected control connection (its device and path)
  * @c: the client's description (validated at registration)
  *
- * Creates the PD, one CQ per QP, the QPs (in RESET: their numbers go into
- * the OFFER) and, if asked for, the exposed memory with an MR mapped but
- * not yet registered (its rkey is known already).
+ * Creates the PD, one CQ per QP, the QPs (moved to INIT: their numbers go
+ * into the OFFER) and, if asked for, the exposed memory with an MR mapped
+ * but not yet registered (its rkey is known already).
  *
  * Context: process context, may sleep.
  * Return: 0 or a negative errno; on error ccm_link_destroy() frees what
  * was created.
  */
-int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
+int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		    const struct ccm_client *c)
 {
+	struct ib_device *dev = ctrl->device;
 	struct ccm_client_link *pub = &link->pub;
 	unsigned int sd = ccm_or(c->send_depth, 16);
 	unsigned int rd = ccm_or(c->recv_depth, 16);
+	struct ib_qp_attr init;
 	unsigned int i;
-	int ret;
+	int ret, mask;
 
+	ret = ccm_link_qp_attr(ctrl, IB_QPS_INIT, &init, &mask);
+	if (ret)
+		return ret;
+	init.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
+			       IB_ACCESS_REMOTE_WRITE;
+	mask |= IB_QP_ACCESS_FLAGS;
 	pub->device = dev;
 	pub->nr_qps = c->nr_qps;
 	link->reg_cqe.done = ccm_link_reg_done;
@@ -135,6 +155,9 @@ int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
 		if (IS_ERR(qp))
 			return PTR_ERR(qp);
 		pub->qps[i] = qp;
+		ret = ib_modify_qp(qp, &init, mask);
+		if (ret)
+			return ret;
 		link->psn[i] = get_random_u32() & 0xffffff;
 		cond_resched();	/* up to CCM_MAX_QPS: let the heartbeat run */
 	}
@@ -146,47 +169,47 @@ int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
 	return 0;
 }
 
-static int ccm_link_modify(struct ccm_link *link, struct rdma_cm_id *ctrl,
-			   unsigned int i, const struct ccm_wire_qp *rqp)
+/* RTR and RTS of one link, the same for each of its QPs. */
+struct ccm_link_path {
+	struct ib_qp_attr rtr, rts;
+	int rtr_mask, rts_mask;
+};
+
+static int ccm_link_path(struct ccm_link *link, struct rdma_cm_id *ctrl,
+			 struct ccm_link_path *p)
 {
 	struct ib_device *dev = link->pub.device;
+	int ret;
+
+	ret = ccm_link_qp_attr(ctrl, IB_QPS_RTR, &p->rtr, &p->rtr_mask);
+	if (ret)
+		return ret;
+	p->rtr.max_dest_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
+					  dev->attrs.max_qp_rd_atom);
+	p->rtr_mask |= IB_QP_MAX_DEST_RD_ATOMIC;
+	ret = ccm_link_qp_attr(ctrl, IB_QPS_RTS, &p->rts, &p->rts_mask);
+	if (ret)
+		return ret;
+	p->rts.max_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
+				     dev->attrs.max_qp_init_rd_atom);
+	p->rts_mask |= IB_QP_MAX_QP_RD_ATOMIC;
+	return 0;
+}
+
+/* QP @i, in INIT, to RTR and RTS against the partner's QP @rqp. */
+static int ccm_link_modify(struct ccm_link *link, struct ccm_link_path *p,
+			   unsigned int i, const struct ccm_wire_qp *rqp)
+{
 	struct ib_qp *qp = link->pub.qps[i];
-	struct ib_qp_attr attr;
-	int mask, ret;
+	int ret;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_INIT;
-	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
+	p->rtr.dest_qp_num = be32_to_cpu(rqp->qpn);
+	p->rtr.rq_psn = be32_to_cpu(rqp->psn) & 0xffffff;
+	ret = ib_modify_qp(qp, &p->rtr, p->rtr_mask);
 	if (ret)
 		return ret;
-	attr.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
-			       IB_ACCESS_REMOTE_WRITE;
-	ret = ib_modify_qp(qp, &attr, mask | IB_QP_ACCESS_FLAGS);
-	if (ret)
-		return ret;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_RTR;
-	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
-	if (ret)
-		return ret;
-	attr.dest_qp_num = be32_to_cpu(rqp->qpn);
-	attr.rq_psn = be32_to_cpu(rqp->psn) & 0xffffff;
-	attr.max_dest_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
-					dev->attrs.max_qp_rd_atom);
-	ret = ib_modify_qp(qp, &attr, mask | IB_QP_MAX_DEST_RD_ATOMIC);
-	if (ret)
-		return ret;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_RTS;
-	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
-	if (ret)
-		return ret;
-	attr.sq_psn = link->psn[i];
-	attr.max_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
-				   dev->attrs.max_qp_init_rd_atom);
-	return ib_modify_qp(qp, &attr, mask | IB_QP_MAX_QP_RD_ATOMIC);
+	p->rts.sq_psn = link->psn[i];
+	return ib_modify_qp(qp, &p->rts, p->rts_mask);
 }
 
 /**
@@ -207,16 +230,22 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		     const struct ccm_wire_qp *rqps)
 {
 	struct ib_reg_wr reg = {};
+	struct ccm_link_path *p;
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < link->pub.nr_qps; i++) {
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = ccm_link_path(link, ctrl, p);
+	for (i = 0; !ret && i < link->pub.nr_qps; i++) {
 		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
-		ret = ccm_link_modify(link, ctrl, i, &rqps[i]);
-		if (ret)
-			return ret;
+		ret = ccm_link_modify(link, p, i, &rqps[i]);
 		cond_resched();
 	}
+	kfree(p);
+	if (ret)
+		return ret;
 	link->rts_ok = true;
 	if (!link->mr) {
 		set_bit(CCM_LINK_REG_DONE, &link->flags);

@@ -48,7 +48,7 @@ struct ccm_link {
 	struct work_struct twork;	/* teardown, on ccm_cb_wq after cwork */
 };
 
-int ccm_link_create(struct ccm_link *link, struct ib_device *dev,
+int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		    const struct ccm_client *c);
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		     const struct ccm_wire_qp *rqps);

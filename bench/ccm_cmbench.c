@@ -17,8 +17,9 @@
  *     floor  the local cost only: one PD, then for each of n QPs a CQ, an
  *            RC QP and ib_modify_qp() to INIT, RTR and RTS, with the
  *            attributes rdma_init_qp_attr() gives on a connected control
- *            connection (made first, not timed) - what ccm does for a
- *            client's QPs, minus the exchange with the partner
+ *            connection (made first, not timed; asked for once per run,
+ *            timed) - what ccm does for a client's QPs, minus the exchange
+ *            with the partner
  *
  * QP and CQ sizes are those ccm gives a client QP with the default depths
  * (16 send, 16 receive, 1 SGE; CQ of 33). Connections are torn down after
@@ -312,50 +313,63 @@ static int cmb_connect_one(struct cmb_run *r, struct cmb_conn *c)
 	return c->state == CMB_ESTABLISHED ? 0 : -ECONNREFUSED;
 }
 
-static int cmb_floor_modify(struct ib_qp *qp, struct rdma_cm_id *ctrl)
+/* The floor's INIT, RTR and RTS, asked for once per run, as ccm does. */
+struct cmb_floor_attrs {
+	struct ib_qp_attr init, rtr, rts;
+	int init_mask, rtr_mask, rts_mask;
+};
+
+static int cmb_floor_attrs(struct cmb_floor_attrs *a, struct rdma_cm_id *ctrl)
 {
-	struct ib_device *dev = qp->device;
-	struct ib_qp_attr attr;
-	int mask, ret;
+	struct ib_device *dev = ctrl->device;
+	int ret;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_INIT;
-	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
+	memset(a, 0, sizeof(*a));
+	a->init.qp_state = IB_QPS_INIT;
+	ret = rdma_init_qp_attr(ctrl, &a->init, &a->init_mask);
 	if (ret)
 		return ret;
-	attr.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
-			       IB_ACCESS_REMOTE_WRITE;
-	ret = ib_modify_qp(qp, &attr, mask | IB_QP_ACCESS_FLAGS);
+	a->init.qp_access_flags = IB_ACCESS_LOCAL_WRITE |
+				  IB_ACCESS_REMOTE_READ |
+				  IB_ACCESS_REMOTE_WRITE;
+	a->init_mask |= IB_QP_ACCESS_FLAGS;
+	a->rtr.qp_state = IB_QPS_RTR;
+	ret = rdma_init_qp_attr(ctrl, &a->rtr, &a->rtr_mask);
 	if (ret)
 		return ret;
+	a->rtr.max_dest_rd_atomic = min_t(int, CMB_RD_ATOMIC,
+					  dev->attrs.max_qp_rd_atom);
+	a->rtr_mask |= IB_QP_MAX_DEST_RD_ATOMIC;
+	a->rts.qp_state = IB_QPS_RTS;
+	ret = rdma_init_qp_attr(ctrl, &a->rts, &a->rts_mask);
+	if (ret)
+		return ret;
+	a->rts.max_rd_atomic = min_t(int, CMB_RD_ATOMIC,
+				     dev->attrs.max_qp_init_rd_atom);
+	a->rts_mask |= IB_QP_MAX_QP_RD_ATOMIC;
+	return 0;
+}
 
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_RTR;
-	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
-	if (ret)
-		return ret;
-	attr.dest_qp_num = qp->qp_num;	/* any QPN: nothing is sent */
-	attr.rq_psn = get_random_u32() & 0xffffff;
-	attr.max_dest_rd_atomic = min_t(int, CMB_RD_ATOMIC,
-					dev->attrs.max_qp_rd_atom);
-	ret = ib_modify_qp(qp, &attr, mask | IB_QP_MAX_DEST_RD_ATOMIC);
-	if (ret)
-		return ret;
+static int cmb_floor_modify(struct ib_qp *qp, struct cmb_floor_attrs *a)
+{
+	int ret;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_RTS;
-	ret = rdma_init_qp_attr(ctrl, &attr, &mask);
+	ret = ib_modify_qp(qp, &a->init, a->init_mask);
 	if (ret)
 		return ret;
-	attr.sq_psn = get_random_u32() & 0xffffff;
-	attr.max_rd_atomic = min_t(int, CMB_RD_ATOMIC,
-				   dev->attrs.max_qp_init_rd_atom);
-	return ib_modify_qp(qp, &attr, mask | IB_QP_MAX_QP_RD_ATOMIC);
+	a->rtr.dest_qp_num = qp->qp_num;	/* any QPN: nothing is sent */
+	a->rtr.rq_psn = get_random_u32() & 0xffffff;
+	ret = ib_modify_qp(qp, &a->rtr, a->rtr_mask);
+	if (ret)
+		return ret;
+	a->rts.sq_psn = get_random_u32() & 0xffffff;
+	return ib_modify_qp(qp, &a->rts, a->rts_mask);
 }
 
 static int cmb_floor(struct cmb_run *r)
 {
 	struct cmb_conn *ctrl = &r->conns[r->nr];
+	struct cmb_floor_attrs *a;
 	struct ib_device *dev;
 	unsigned int i;
 	int ret;
@@ -369,12 +383,18 @@ static int cmb_floor(struct cmb_run *r)
 	if (ret)
 		return ret;
 	dev = ctrl->id->device;
+	a = kmalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
 	t_start_ns = local_clock();
+	ret = cmb_floor_attrs(a, ctrl->id);
+	if (ret)
+		goto out;
 	r->pd = ib_alloc_pd(dev, 0);
 	if (IS_ERR(r->pd)) {
 		ret = PTR_ERR(r->pd);
 		r->pd = NULL;
-		return ret;
+		goto out;
 	}
 	for (i = 0; i < r->nr; i++) {
 		struct cmb_conn *c = &r->conns[i];
@@ -386,22 +406,24 @@ static int cmb_floor(struct cmb_run *r)
 		if (IS_ERR(c->cq)) {
 			ret = PTR_ERR(c->cq);
 			c->cq = NULL;
-			return ret;
+			goto out;
 		}
 		cmb_qp_attr(&qa, c->cq);
 		c->qp = ib_create_qp(r->pd, &qa);
 		if (IS_ERR(c->qp)) {
 			ret = PTR_ERR(c->qp);
 			c->qp = NULL;
-			return ret;
+			goto out;
 		}
-		ret = cmb_floor_modify(c->qp, ctrl->id);
+		ret = cmb_floor_modify(c->qp, a);
 		if (ret)
-			return ret;
+			goto out;
 		r->nr_ok++;
 	}
 	t_end_ns = local_clock();
-	return 0;
+out:
+	kfree(a);
+	return ret;
 }
 
 static int cmb_run_once(void)
