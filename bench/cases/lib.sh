@@ -69,14 +69,21 @@ tr_snap() {
 	cat $T/trace > /tmp/tr
 }
 
+# awk: the timestamp (seconds, as printed) of the current trace line
+TR_LINE_TS='function tr_line_ts(i) {
+	for (i = 1; i <= NF; i++)
+		if ($i ~ /^[0-9]+\.[0-9]+:$/) return substr($i, 1, length($i) - 1)
+	return ""
+}
+'
+
 # tr_ts ERE [first|last]: timestamp (seconds, as printed) of the first/last
 # event in /tmp/tr whose line matches ERE; empty if none
 tr_ts() {
-	awk -v re="$1" -v which="${2:-first}" '
+	awk -v re="$1" -v which="${2:-first}" "$TR_LINE_TS"'
 		/^#/ { next }
 		$0 ~ re {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			ts = tr_line_ts()
 			if (which == "first") { print ts; exit }
 			last = ts
 		}
@@ -85,22 +92,20 @@ tr_ts() {
 
 # tr_ts_after ERE LIMIT: first timestamp matching ERE that is >= LIMIT
 tr_ts_after() {
-	awk -v re="$1" -v lim="$2" '
+	awk -v re="$1" -v lim="$2" "$TR_LINE_TS"'
 		/^#/ { next }
 		$0 ~ re {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			ts = tr_line_ts()
 			if (ts + 0 >= lim + 0) { print ts; exit }
 		}' /tmp/tr
 }
 
 # tr_ts_before ERE LIMIT: last timestamp matching ERE that is <= LIMIT
 tr_ts_before() {
-	awk -v re="$1" -v lim="$2" '
+	awk -v re="$1" -v lim="$2" "$TR_LINE_TS"'
 		/^#/ { next }
 		$0 ~ re {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			ts = tr_line_ts()
 			if (ts + 0 <= lim + 0) last = ts
 		}
 		END { if (last != "") print last }' /tmp/tr
@@ -108,11 +113,10 @@ tr_ts_before() {
 
 # tr_ts_before2 ERE LIMIT: "LAST PREV", the last two such timestamps
 tr_ts_before2() {
-	awk -v re="$1" -v lim="$2" '
+	awk -v re="$1" -v lim="$2" "$TR_LINE_TS"'
 		/^#/ { next }
 		$0 ~ re {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			ts = tr_line_ts()
 			if (ts + 0 <= lim + 0) { prev = last; last = ts }
 		}
 		END { if (last != "") print last, prev }' /tmp/tr
