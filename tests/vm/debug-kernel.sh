@@ -167,20 +167,22 @@ build_kernel() {
 	say "built $KVER in $(($(date +%s) - t0)) s"
 }
 
-# Older kernels (another fragment or build steps): remove those whose
-# build lock is free; a build running elsewhere keeps its directory.
+# remove_unused DIR [MORE...]: remove DIR (and MORE) and DIR.lock, unless
+# something holds DIR.lock (a build or run using it elsewhere)
+remove_unused() {
+	local d=$1
+	( flock -n 9 && rm -rf "$@" ) 9>"$d.lock" || return 1
+	rm -f "$d.lock"
+}
+
+# Older kernels (another fragment or build steps), with their guest caches.
 prune_kernels() {
 	local d g
 	for d in "$CCM_CACHE"/debug-kernel-*; do
 		[ -d "$d" ] && [ "$d" != "$B" ] || continue
-		(
-			flock -n 9 || exit 0
-			g=$(sed -n 's/^\([^ ]*\) .*/\1/p' "$d/.ccm-built" 2>/dev/null)
-			[ -n "$g" ] && rm -rf "$CCM_CACHE/guest-$g"
-			rm -rf "$d"
+		g=$(sed -n 's/^\([^ ]*\) .*/\1/p' "$d/.ccm-built" 2>/dev/null)
+		remove_unused "$d" ${g:+"$CCM_CACHE/guest-$g"} &&
 			say "removed the older $(basename "$d")"
-		) 9>"$d.lock"
-		[ -d "$d" ] || rm -f "$d.lock"
 	done
 }
 
@@ -190,12 +192,7 @@ prune_ko() {
 	for d in "$CCM_CACHE"/debug-ko-*; do
 		[ -d "$d" ] || continue
 		p=$(cat "$d/path" 2>/dev/null) || continue
-		[ -d "$p" ] && continue
-		(
-			flock -n 9 || exit 0
-			rm -rf "$d"
-		) 9>"$d.lock"
-		[ -d "$d" ] || rm -f "$d.lock"
+		[ -d "$p" ] || remove_unused "$d" || true
 	done
 }
 

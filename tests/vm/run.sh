@@ -268,7 +268,7 @@ done_both() {	# dir -> true when both guests' current boots dumped dmesg
 }
 
 run_case() {	# name -> sets case_ok, case_secs, case_why
-	local c=$1 d=$results/$1 to t0 port i p alive done_at= lf hr
+	local c=$1 d=$results/$1 to t0 port i p alive done_at= lf hr nd1 nd2 ready
 	to=$(case_timeout "$c")
 	rm -rf "$d"; mkdir -p "$d"
 	case_why=
@@ -277,26 +277,25 @@ run_case() {	# name -> sets case_ok, case_secs, case_why
 	hook_pid=
 	: > "$d/qemu.pids"
 	port=$(pick_port) || { case_why="no free port"; case_ok=0; return; }
+	# node 1 binds $port first (TCP: listens); node 2 then joins it
 	if [ "$netdev" = udp ]; then
-		start_guest 1 "udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port" "$d" "$c"
-		local ready="port_bound_udp $port"
+		nd1="udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port"
+		nd2="udp=127.0.0.1:$port,localaddr=127.0.0.1:$((port + 1))"
+		ready=port_bound_udp
 	else
-		start_guest 1 "listen=127.0.0.1:$port" "$d" "$c"
-		local ready="port_listening $port"
+		nd1="listen=127.0.0.1:$port" nd2="connect=127.0.0.1:$port"
+		ready=port_listening
 	fi
+	start_guest 1 "$nd1" "$d" "$c"
 	for i in $(seq 1 100); do
-		$ready && break
+		$ready "$port" && break
 		kill -0 "$(cat "$d/node1.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	if ! $ready; then
+	if ! $ready "$port"; then
 		case_why="node1 QEMU did not bind $port"
-	elif [ "$netdev" = udp ]; then
-		start_guest 2 "udp=127.0.0.1:$port,localaddr=127.0.0.1:$((port + 1))" "$d" "$c"
 	else
-		start_guest 2 "connect=127.0.0.1:$port" "$d" "$c"
-	fi
-	if $ready; then
+		start_guest 2 "$nd2" "$d" "$c"
 		if [ -f "$here/cases/$c.host" ]; then
 			run_host_hook "$c" "$d" "$t0" > "$d/host.log" 2>&1 &
 			hook_pid=$!
