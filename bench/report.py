@@ -374,8 +374,8 @@ def main():
     with open(os.path.join(a.out, 'results.md'), 'w') as f:
         f.write('\n'.join(md) + '\n')
     print('\n'.join(md))
-    if a.check:
-        return check(runs, head, find, ns_list)
+    # after the plots too, so that the check covers them
+    rc = check(runs, head, find, ns_list) if a.check else 0
 
     # ---- plots ----
     try:
@@ -384,7 +384,7 @@ def main():
         import matplotlib.pyplot as plt
     except ImportError:
         print('report: no matplotlib, no plots', file=sys.stderr)
-        return 0
+        return rc
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for kind, style in (('ccm', 'o-'), ('seq', 's--'), ('par', '^--'), ('floor', 'v:')):
         xs = [n for n in ns_list if (kind, n) in prov]
@@ -423,7 +423,7 @@ def main():
         fig.tight_layout()
         fig.savefig(os.path.join(a.out, 'detection.png'), dpi=110)
         plt.close(fig)
-    return 0
+    return rc
 
 
 if __name__ == '__main__':
