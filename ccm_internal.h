@@ -153,7 +153,6 @@ struct ccm_peer {
 	u32 mbox_seq;
 	u64 hb_tx;			/* our heartbeat counter */
 	u64 hb_rx;			/* the partner's, as last seen */
-	unsigned int hb_missed;		/* polls without proof of life */
 	u64 alive_ns;			/* last proof of life */
 	u64 last_detection_ns;		/* proof of life to declared lost */
 	struct ccm_evq_entry evq[CCM_EVQ_LEN];

@@ -136,7 +136,6 @@ static void ccm_peer_poll_update(struct ccm_peer *peer)
 void ccm_peer_alive(struct ccm_peer *peer)
 {
 	lockdep_assert_held(&peer->lock);
-	peer->hb_missed = 0;
 	peer->alive_ns = ktime_get_ns();
 }
 
@@ -158,27 +157,38 @@ void ccm_peer_doorbell(struct ccm_peer *peer)
 }
 
 /*
- * Connected: every heartbeat_ms, check that the partner's heartbeat moved
- * (heartbeat_miss periods without any proof of life: the partner is
- * lost), then write ours. The heartbeat rides in the "complete" message
- * that stays in the partner's mailbox.
+ * Connected: every heartbeat_ms, check that the partner's heartbeat moved,
+ * then write ours. The heartbeat rides in the "complete" message that
+ * stays in the partner's mailbox.
+ *
+ * The partner is lost once it has been silent for heartbeat_miss
+ * intervals, measured from its last sign of life (which may fall between
+ * two checks: a control message) rather than by counting checks, so an
+ * early check does not shorten the window. The interval is the one the
+ * timer really keeps (whole jiffies); an eighth of it is slack for checks
+ * that fire up to a jiffy early each. The loss is seen between
+ * heartbeat_miss and heartbeat_miss + 1 intervals after the last sign of
+ * life.
  */
 static void ccm_peer_heartbeat(struct ccm_peer *peer)
 {
+	unsigned long period = msecs_to_jiffies(peer->cfg->heartbeat_ms);
+	u64 interval = jiffies_to_nsecs(period);
 	u64 before = peer->hb_rx;
+	u64 silent;
 	int ret;
 
 	lockdep_assert_held(&peer->lock);
 	ccm_rdma_poll_mbox(peer);
 	if (peer->state != CCM_S_CONNECTED)
 		return;
-	if (peer->hb_rx != before) {
+	if (peer->hb_rx != before)
 		ccm_peer_alive(peer);
-	} else if (++peer->hb_missed >= peer->cfg->heartbeat_miss) {
+	silent = ktime_get_ns() - peer->alive_ns;
+	if (silent + interval / 8 >= interval * peer->cfg->heartbeat_miss) {
 		ccm_stat_inc(peer, CCM_STAT_PARTNER_LOST);
 		ccm_peer_error(peer, "partner lost: no sign of life for %llu ms",
-			       div_u64(ktime_get_ns() - peer->alive_ns,
-				       NSEC_PER_MSEC));
+			       div_u64(silent, NSEC_PER_MSEC));
 		ccm_peer_event(peer, CCM_EV_CONN_LOST, peer->cur_gen);
 		return;
 	}
@@ -293,6 +303,13 @@ static void ccm_peer_do_actions(struct ccm_peer *peer, unsigned int act,
 		peer->attempt_start_ns = 0;
 		peer->backoff_n = 0;
 		ccm_peer_alive(peer);
+		/*
+		 * The heartbeat's intervals start now, not at whatever mailbox
+		 * poll of the handshake is still pending.
+		 */
+		if (!peer->stopping)
+			mod_delayed_work(ccm_wq, &peer->poll,
+					 msecs_to_jiffies(peer->cfg->heartbeat_ms));
 		pr_info("ccm: %pISc: connected (node %016llx epoch %016llx, generation %u, handshake %llu us)\n",
 			&peer->cfg->peer_addr, peer->peer_node_id,
 			peer->peer_epoch, peer->cur_gen,

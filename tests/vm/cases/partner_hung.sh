@@ -12,10 +12,12 @@ node1() {
 		{ fail "partner never declared lost"; return; }
 	det=$(cat $CCM_SYSFS/last_detection_ns)
 	log "DETECTION last_detection_ns=$det heartbeats_sent=$(counter heartbeats_sent)"
-	if [ "$det" -ge 250000000 ] && [ "$det" -le 600000000 ]; then
+	# Lost at the first check after 3 intervals of silence (less an
+	# eighth of slack): 287.5 to ~400 ms, plus scheduling on a slow guest.
+	if [ "$det" -ge 287000000 ] && [ "$det" -le 600000000 ]; then
 		log "ok heartbeat detection after $((det / 1000000)) ms"
 	else
-		fail "heartbeat detection took $det ns, want 300 ms +- slack"
+		fail "heartbeat detection took $det ns, want 287-600 ms"
 	fi
 	expect_eq writes_failed "$(counter writes_failed)" 0
 	dmesg | grep -q "partner lost: no sign of life" || fail "no 'partner lost' message"
