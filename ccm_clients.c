@@ -5,14 +5,16 @@
  *
  * Life of a client on one control connection (generation):
  *   registered            -> pending
- *   connected FSM         -> link created (PD, CQs, QPs in RESET, memory)
+ *   connected FSM         -> link created (PD, CQs, QPs in INIT, memory)
  *                            and offered: OFFER (name, QPNs, PSNs, memory)
  *   offers paired         -> exchanging: QPs moved to RTS with the
  *                            partner's QPNs/PSNs, memory registered
  *   registration done     -> READY sent
  *   partner's READY seen  -> connected: ->connected() queued
  *   loss / GONE / unreg.  -> link drained, ->disconnected(), destroyed
- * All clients that become ready together are offered in one message.
+ * All clients that become ready together are offered in one message, and
+ * offers go out before any QP is moved, so that the follower's answer
+ * reaches the leader while the follower moves its own QPs.
  *
  * Pairing: the side that made the control connection leads. The leader
  * offers every link once and pairs it only with a follower offer that
@@ -286,14 +288,9 @@ static void ccm_msgbuf_flush(struct ccm_msgbuf *mb)
 	mb->used = false;
 }
 
-/* Start a message; the buffer is allocated on first use only. */
+/* Start a message in the partner's buffer for this type. */
 static int ccm_msgbuf_start(struct ccm_msgbuf *mb)
 {
-	if (!mb->buf) {
-		mb->buf = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
-		if (!mb->buf)
-			return -ENOMEM;
-	}
 	mb->used = true;
 	return ccm_wire_msg_init(mb->buf, CCM_MSG_MAX, mb->type,
 				 mb->peer->cur_gen);
@@ -417,6 +414,8 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
 	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps);
 	link->rts = true;
+	if (!ret)
+		trace_ccm_client_event(cs->client->name, "qps", "rts");
 	if (ret) {
 		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);
 		ccm_client_set_state(cs, CCM_CL_FAILED);
@@ -427,30 +426,23 @@ static void ccm_client_connect(struct ccm_peer *peer,
 }
 
 /*
- * Bring every client as far as it can go on the current connection. Runs
- * after every change: connection up or down, a message, a registration,
- * a completed memory registration. Idempotent.
+ * Pass 1 of a sync: drop unregistered clients, create missing links, take
+ * the leader's offers (follower) and queue every offer not yet made.
  */
-static void ccm_clients_sync(struct ccm_peer *peer)
+static void ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
+			      struct ccm_msgbuf *offer, struct ccm_msgbuf *gone)
 {
-	struct ccm_msgbuf offer = { .peer = peer, .type = CCM_MSG_OFFER };
-	struct ccm_msgbuf ready = { .peer = peer, .type = CCM_MSG_READY };
-	struct ccm_msgbuf gone = { .peer = peer, .type = CCM_MSG_GONE };
-	bool up = peer->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer);
-	bool lead = ccm_rdma_ctrl_leads(peer);
 	struct ccm_client_state *cs, *tmp;
 	struct ccm_remote *r;
 	struct ccm_link *link;
 
-	lockdep_assert_held(&peer->lock);
-
-	mutex_lock(&ccm_clients_lock);
+	lockdep_assert_held(&ccm_clients_lock);
 	list_for_each_entry_safe(cs, tmp, &ccm_clients, node) {
 		const char *name = cs->client->name;
 
 		if (cs->unregistering) {
 			if (cs->link && cs->link->offered && up)
-				ccm_msgbuf_name(&gone, name,
+				ccm_msgbuf_name(gone, name,
 						cs->link->incarnation,
 						CCM_GONE_UNREGISTERED);
 			ccm_link_release(cs, CCM_DISC_UNREGISTERED);
@@ -468,6 +460,7 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 				ccm_client_set_state(cs, CCM_CL_FAILED);
 				continue;
 			}
+			trace_ccm_client_event(name, "link", "created");
 		}
 		link = cs->link;
 		r = ccm_remote_find(name);
@@ -477,13 +470,41 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 			link->answers = r->incarnation;
 			link->offered = false;
 		}
-		if (!link->offered)
-			ccm_msgbuf_offer(&offer, link);
+		if (!link->offered) {
+			ccm_msgbuf_offer(offer, link);
+			if (link->offered)
+				trace_ccm_client_event(name, "offer",
+						       link->answers ?
+						       "answer queued" : "queued");
+		}
+	}
+}
+
+/*
+ * Pass 2 of a sync: connect the QPs of every paired link, send READY once
+ * its memory is registered, and announce it once the partner's READY came.
+ */
+static void ccm_clients_connect(struct ccm_peer *peer, bool lead,
+				struct ccm_msgbuf *ready,
+				struct ccm_msgbuf *gone)
+{
+	struct ccm_client_state *cs;
+	struct ccm_remote *r;
+	struct ccm_link *link;
+
+	lockdep_assert_held(&ccm_clients_lock);
+	list_for_each_entry(cs, &ccm_clients, node) {
+		const char *name = cs->client->name;
+
+		link = cs->link;
+		if (!link || cs->st == CCM_CL_FAILED)
+			continue;
+		r = ccm_remote_find(name);
 		if (!r || (lead ? r->answers != link->incarnation :
 				  link->answers != r->incarnation))
 			continue;
 		if (!link->rts) {
-			ccm_client_connect(peer, cs, r, &gone);
+			ccm_client_connect(peer, cs, r, gone);
 			if (!cs->link)
 				continue;
 		}
@@ -495,37 +516,65 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 				ccm_client_error(cs, "memory registration: %s",
 						 ib_wc_status_msg(link->reg_status));
 				ccm_client_set_state(cs, CCM_CL_FAILED);
-				ccm_msgbuf_name(&gone, name, link->incarnation,
+				ccm_msgbuf_name(gone, name, link->incarnation,
 						CCM_GONE_FAILED);
 				ccm_link_release(cs, CCM_DISC_FAILED);
 				continue;
 			}
 			/* Not queued: try again on the next sync. */
-			if (!ccm_msgbuf_name(&ready, name, link->incarnation,
+			if (!ccm_msgbuf_name(ready, name, link->incarnation,
 					     0)) {
 				set_bit(CCM_LINK_REG_DONE, &link->flags);
 				continue;
 			}
 			link->ready_sent = true;
+			trace_ccm_client_event(name, "ready", "sent");
 		}
 		if (link->ready_sent && r->ready && !link->announced &&
 		    r->incarnation == link->remote_incarnation) {
 			link->announced = true;
 			ccm_client_set_state(cs, CCM_CL_CONNECTED);
 			cs->connects++;
+			queue_work(ccm_cb_wq, &link->cwork);
 			pr_info("ccm: client %s connected (%u QPs)\n", name,
 				link->pub.nr_qps);
-			queue_work(ccm_cb_wq, &link->cwork);
 		}
 	}
+}
+
+/*
+ * Bring every client as far as it can go on the current connection. Runs
+ * after every change: connection up or down, a message, a registration,
+ * a completed memory registration. Idempotent.
+ *
+ * The offers go out before any QP is connected, so that the partner,
+ * answering, moves its QPs to RTS while this side moves its own.
+ */
+static void ccm_clients_sync(struct ccm_peer *peer)
+{
+	struct ccm_msgbuf offer = { .peer = peer, .type = CCM_MSG_OFFER,
+				    .buf = peer->msgbuf[0] };
+	struct ccm_msgbuf ready = { .peer = peer, .type = CCM_MSG_READY,
+				    .buf = peer->msgbuf[1] };
+	struct ccm_msgbuf gone = { .peer = peer, .type = CCM_MSG_GONE,
+				   .buf = peer->msgbuf[2] };
+	bool up = peer->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer);
+	bool lead = ccm_rdma_ctrl_leads(peer);
+
+	lockdep_assert_held(&peer->lock);
+
+	mutex_lock(&ccm_clients_lock);
+	ccm_clients_offer(peer, up, lead, &offer, &gone);
+	if (offer.used) {
+		ccm_msgbuf_flush(&offer);
+		ccm_rdma_push();	/* on the wire before the QPs are moved */
+	}
+	if (up)
+		ccm_clients_connect(peer, lead, &ready, &gone);
 	mutex_unlock(&ccm_clients_lock);
 	/* In this order: a READY never overtakes its OFFER. */
-	ccm_msgbuf_flush(&offer);
 	ccm_msgbuf_flush(&ready);
 	ccm_msgbuf_flush(&gone);
-	kfree(offer.buf);
-	kfree(ready.buf);
-	kfree(gone.buf);
 }
 
 static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
@@ -555,6 +604,7 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		r->mem_len = o.mem_len;
 		r->answers = o.answers;
 		memcpy(r->qps, o.qps, o.nr_qps * sizeof(*o.qps));
+		trace_ccm_client_event(r->name, "offer", "received");
 		list_add_tail(&r->node, &ccm_remotes);
 
 		mutex_lock(&ccm_clients_lock);
@@ -589,12 +639,15 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 		ccm_wire_msg_name(msg, &off, &n);
 		r = ccm_remote_find(n.name);
 		if (mi->type == CCM_MSG_READY) {
-			if (r && r->incarnation == n.incarnation)
+			if (r && r->incarnation == n.incarnation) {
 				r->ready = true;
-			else if (r)	/* for a link it replaced since */
+				trace_ccm_client_event(r->name, "ready",
+						       "received");
+			} else if (r) {	/* for a link it replaced since */
 				ccm_stat_inc(peer, CCM_STAT_MSGS_STALE);
-			else		/* READY before any OFFER */
+			} else {	/* READY before any OFFER */
 				ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+			}
 			continue;
 		}
 		/* GONE */

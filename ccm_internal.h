@@ -126,11 +126,18 @@ struct ccm_evq_entry {
  * @lock protects every field below it except where noted. Taken only in
  * process context (ccm_wq work, sysfs, module load/unload, ib_client).
  */
+#define CCM_MSGBUF_NR	3	/* message types built at once */
+
 struct ccm_peer {
 	const struct ccm_config *cfg;
 	u64 node_id;			/* ours; constant */
 	u64 epoch;			/* ours, random per load; constant */
 	struct page *sentinel;		/* pinned; constant */
+	/*
+	 * Control messages being built (OFFER, READY, GONE), under @lock;
+	 * allocated once: an order-3 allocation on a busy node can stall.
+	 */
+	void *msgbuf[CCM_MSGBUF_NR];
 	struct work_struct work;	/* runs connection events */
 	struct delayed_work timer;	/* the current state's timeout */
 	struct delayed_work poll;	/* watches our mailbox */
@@ -165,6 +172,7 @@ struct ccm_peer {
 	u64 last_handshake_ns;
 	u64 peer_node_id;		/* last partner seen */
 	u64 peer_epoch;
+	u64 restarted_from;		/* its previous epoch, until logged */
 	int down_reason;		/* enum ccm_disconnect_reason, next loss */
 	char last_error[CCM_LAST_ERROR_LEN];
 	/* Written under @lock, read locklessly by sysfs. */
@@ -210,6 +218,7 @@ void ccm_rdma_poll_mbox(struct ccm_peer *peer);
 bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg);
 void ccm_rdma_publish(struct ccm_peer *peer);
 bool ccm_rdma_cur_ready(struct ccm_peer *peer);
+void ccm_rdma_push(void);
 int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len);
 struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer);
 bool ccm_rdma_ctrl_leads(struct ccm_peer *peer);

@@ -212,45 +212,11 @@ static int ccm_link_modify(struct ccm_link *link, struct ccm_link_path *p,
 	return ib_modify_qp(qp, &p->rts, p->rts_mask);
 }
 
-/**
- * ccm_link_connect() - connect every QP to the partner's, register memory
- * @link: a link from ccm_link_create()
- * @ctrl: the connected control connection to the partner
- * @rqps: the partner's QP numbers and send PSNs, link->pub.nr_qps of them
- *
- * When the client exposes memory, its registration is posted on QP 0
- * (the first QP of the link's PD in RTS); its completion sets
- * CCM_LINK_REG_DONE and queues the partner's work. Without memory the
- * link is ready when this returns.
- *
- * Context: process context, may sleep.
- * Return: 0 or a negative errno.
- */
-int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		     const struct ccm_wire_qp *rqps)
+/* Post the registration of the exposed memory on QP 0, once it is RTS. */
+static int ccm_link_post_reg(struct ccm_link *link)
 {
 	struct ib_reg_wr reg = {};
-	struct ccm_link_path *p;
-	unsigned int i;
-	int ret;
 
-	p = kmalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	ret = ccm_link_path(link, ctrl, p);
-	for (i = 0; !ret && i < link->pub.nr_qps; i++) {
-		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
-		ret = ccm_link_modify(link, p, i, &rqps[i]);
-		cond_resched();
-	}
-	kfree(p);
-	if (ret)
-		return ret;
-	link->rts_ok = true;
-	if (!link->mr) {
-		set_bit(CCM_LINK_REG_DONE, &link->flags);
-		return 0;
-	}
 	reg.wr.opcode = IB_WR_REG_MR;
 	reg.wr.wr_cqe = &link->reg_cqe;
 	reg.wr.send_flags = IB_SEND_SIGNALED;
@@ -262,11 +228,57 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 }
 
 /**
+ * ccm_link_connect() - connect every QP to the partner's, register memory
+ * @link: a link from ccm_link_create()
+ * @ctrl: the connected control connection to the partner
+ * @rqps: the partner's QP numbers and send PSNs, link->pub.nr_qps of them
+ *
+ * When the client exposes memory, its registration is posted on QP 0 as
+ * soon as QP 0 is RTS, so that it runs while the other QPs are moved; its
+ * completion sets CCM_LINK_REG_DONE and queues the partner's work. Without
+ * memory the link is ready when this returns.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno.
+ */
+int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
+		     const struct ccm_wire_qp *rqps)
+{
+	struct ccm_link_path *p;
+	unsigned int i;
+	int ret;
+
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = ccm_link_path(link, ctrl, p);
+	for (i = 0; !ret && i < link->pub.nr_qps; i++) {
+		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
+		ret = ccm_link_modify(link, p, i, &rqps[i]);
+		if (ret)
+			break;
+		link->nr_rts = i + 1;
+		if (i == 0 && link->mr) {
+			ret = ccm_link_post_reg(link);
+			ccm_rdma_push();
+		}
+		cond_resched();
+	}
+	kfree(p);
+	if (ret)
+		return ret;
+	if (!link->mr)
+		set_bit(CCM_LINK_REG_DONE, &link->flags);
+	return 0;
+}
+
+/**
  * ccm_link_drain() - stop every QP and wait for all its completions
  * @link: the link
  *
- * Only a link whose QPs all reached RTS can have work requests posted;
- * QPs that never did are destroyed without draining.
+ * Only QPs that reached RTS can have work requests posted (QP 0 the
+ * memory registration, all of them the client's once it was told); QPs
+ * that never did are destroyed without draining.
  *
  * Context: process context, may sleep; not from a completion handler.
  */
@@ -274,11 +286,8 @@ void ccm_link_drain(struct ccm_link *link)
 {
 	unsigned int i;
 
-	if (!link->rts_ok)
-		return;
-	for (i = 0; i < link->pub.nr_qps; i++)
-		if (link->pub.qps[i])
-			ib_drain_qp(link->pub.qps[i]);
+	for (i = 0; i < link->nr_rts; i++)
+		ib_drain_qp(link->pub.qps[i]);
 }
 
 /**

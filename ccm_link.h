@@ -36,8 +36,8 @@ struct ccm_link {
 	struct ccm_peer *peer;		/* whose work to queue on completion */
 	/* Worker only (peer->lock). */
 	bool offered;		/* our OFFER (with @answers) went out */
-	bool rts;		/* connecting was tried (see rts_ok) */
-	bool rts_ok;		/* every QP is RTS: WRs may have been posted */
+	bool rts;		/* connecting was tried (see nr_rts) */
+	unsigned int nr_rts;	/* QPs 0..nr_rts-1 are RTS: may carry WRs */
 	bool ready_sent;	/* our READY went out */
 	bool announced;		/* ->connected() was queued */
 	u32 answers;		/* follower: the leader's offer taken */

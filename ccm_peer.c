@@ -89,14 +89,18 @@ void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...)
  * @node_id: its node identity
  * @epoch: its boot epoch
  *
+ * A new epoch is logged once connected: a console message in the middle
+ * of the handshake would hold this CPU (and the partner's next operation)
+ * for as long as a serial console takes to print it.
+ *
  * Context: process context, peer->lock held.
  */
 void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch)
 {
 	lockdep_assert_held(&peer->lock);
-	if (peer->peer_epoch && peer->peer_epoch != epoch)
-		pr_info("ccm: %pISc: partner restarted (epoch %016llx -> %016llx)\n",
-			&peer->cfg->peer_addr, peer->peer_epoch, epoch);
+	if (peer->peer_epoch && peer->peer_epoch != epoch &&
+	    !peer->restarted_from)
+		peer->restarted_from = peer->peer_epoch;
 	WRITE_ONCE(peer->peer_node_id, node_id);
 	WRITE_ONCE(peer->peer_epoch, epoch);
 }
@@ -264,6 +268,18 @@ static void ccm_peer_arm_timer(struct ccm_peer *peer, enum ccm_state old)
 			 msecs_to_jiffies(ccm_peer_timeout_ms(peer, tmo)));
 }
 
+static void ccm_peer_log_connected(struct ccm_peer *peer)
+{
+	if (peer->restarted_from)
+		pr_info("ccm: %pISc: partner restarted (epoch %016llx -> %016llx)\n",
+			&peer->cfg->peer_addr, peer->restarted_from,
+			peer->peer_epoch);
+	peer->restarted_from = 0;
+	pr_info("ccm: %pISc: connected (node %016llx epoch %016llx, generation %u, handshake %llu us)\n",
+		&peer->cfg->peer_addr, peer->peer_node_id, peer->peer_epoch,
+		peer->cur_gen, div_u64(peer->last_handshake_ns, NSEC_PER_USEC));
+}
+
 static void ccm_peer_do_actions(struct ccm_peer *peer, unsigned int act,
 				u32 gen)
 {
@@ -310,10 +326,6 @@ static void ccm_peer_do_actions(struct ccm_peer *peer, unsigned int act,
 		if (!peer->stopping)
 			mod_delayed_work(ccm_wq, &peer->poll,
 					 msecs_to_jiffies(peer->cfg->heartbeat_ms));
-		pr_info("ccm: %pISc: connected (node %016llx epoch %016llx, generation %u, handshake %llu us)\n",
-			&peer->cfg->peer_addr, peer->peer_node_id,
-			peer->peer_epoch, peer->cur_gen,
-			div_u64(peer->last_handshake_ns, NSEC_PER_USEC));
 	}
 	if (act & CCM_ACT_BACKOFF) {
 		ccm_stat_inc(peer, CCM_STAT_ERRORS);
@@ -382,8 +394,11 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)
 		peer->pending_read = 0;
 	ccm_peer_do_actions(peer, res.actions, gen);
-	if (res.actions & CCM_ACT_CONNECTED)
+	if (res.actions & CCM_ACT_CONNECTED) {
+		/* The clients' offers go out before the console is written. */
 		ccm_clients_up(peer);
+		ccm_peer_log_connected(peer);
+	}
 	if (res.next != old) {
 		ccm_peer_arm_timer(peer, old);
 		ccm_peer_poll_update(peer);
@@ -515,6 +530,7 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 {
 	struct ccm_sentinel_info si = {};
 	struct ccm_peer *peer;
+	unsigned int i;
 	int ret;
 
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
@@ -540,6 +556,13 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 		ret = -ENOMEM;
 		goto err_free_peer;
 	}
+	for (i = 0; i < CCM_MSGBUF_NR; i++) {
+		peer->msgbuf[i] = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
+		if (!peer->msgbuf[i]) {
+			ret = -ENOMEM;
+			goto err_free_msgbufs;
+		}
+	}
 	si.node_id = peer->node_id;
 	si.epoch = peer->epoch;
 	si.mbox_offset = CCM_MBOX_OFFSET;
@@ -550,14 +573,12 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 
 	ret = ccm_sysfs_add_peer(peer);
 	if (ret)
-		goto err_free_page;
+		goto err_free_msgbufs;
 
 	mutex_lock(&ccm_peers_lock);
 	list_add_tail(&peer->node, &ccm_peers);
 	mutex_unlock(&ccm_peers_lock);
 
-	pr_info("ccm: partner %pISpc, node %016llx, epoch %016llx\n",
-		&cfg->peer_addr, peer->node_id, peer->epoch);
 	mutex_lock(&peer->lock);
 	ret = ccm_rdma_listen(peer);
 	if (ret)
@@ -565,10 +586,15 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 			       ret);
 	ccm_peer_event(peer, CCM_EV_START, 0);
 	mutex_unlock(&peer->lock);
+	/* Printed while the address resolution runs. */
+	pr_info("ccm: partner %pISpc, node %016llx, epoch %016llx\n",
+		&cfg->peer_addr, peer->node_id, peer->epoch);
 	*out = peer;
 	return 0;
 
-err_free_page:
+err_free_msgbufs:
+	for (i = 0; i < CCM_MSGBUF_NR; i++)
+		kfree(peer->msgbuf[i]);
 	__free_page(peer->sentinel);
 err_free_peer:
 	kfree(peer);
@@ -588,6 +614,8 @@ err_free_peer:
  */
 void ccm_peer_destroy(struct ccm_peer *peer)
 {
+	unsigned int i;
+
 	mutex_lock(&ccm_peers_lock);
 	list_del(&peer->node);
 	mutex_unlock(&ccm_peers_lock);
@@ -603,6 +631,8 @@ void ccm_peer_destroy(struct ccm_peer *peer)
 	cancel_delayed_work_sync(&peer->poll);
 	cancel_work_sync(&peer->work);
 
+	for (i = 0; i < CCM_MSGBUF_NR; i++)
+		kfree(peer->msgbuf[i]);
 	__free_page(peer->sentinel);
 	kfree(peer);
 }

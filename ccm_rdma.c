@@ -1649,6 +1649,24 @@ bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 }
 
 /**
+ * ccm_rdma_push() - let what was just posted leave before a long job
+ *
+ * Context: process context, no spinlock held.
+ *
+ * A software device (rxe) transmits from a tasklet that posting only
+ * schedules; raised in process context, it waits for ksoftirqd, which a
+ * busy worker keeps off the CPU, so a message posted before moving
+ * hundreds of QPs would leave only after them. Enabling bottom halves runs
+ * pending softirqs here and now; with nothing pending (a hardware device)
+ * it costs nothing.
+ */
+void ccm_rdma_push(void)
+{
+	local_bh_disable();
+	local_bh_enable();
+}
+
+/**
  * ccm_rdma_cur_ready() - can the current connection carry operations?
  * @peer: the partner
  *
