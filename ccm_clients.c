@@ -565,14 +565,12 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 
 	mutex_lock(&ccm_clients_lock);
 	ccm_clients_offer(peer, up, lead, &offer, &gone);
-	if (offer.used) {
-		ccm_msgbuf_flush(&offer);
-		ccm_rdma_push();	/* on the wire before the QPs are moved */
-	}
+	/* On the wire (see ccm_post_send()) before any QP is moved. */
+	ccm_msgbuf_flush(&offer);
 	if (up)
 		ccm_clients_connect(peer, lead, &ready, &gone);
 	mutex_unlock(&ccm_clients_lock);
-	/* In this order: a READY never overtakes its OFFER. */
+	/* After the offers, flushed above: a READY never overtakes its OFFER. */
 	ccm_msgbuf_flush(&ready);
 	ccm_msgbuf_flush(&gone);
 }

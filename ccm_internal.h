@@ -57,6 +57,8 @@ extern int ccm_rogue;
 
 struct ccm_conn;
 struct ib_device;
+struct ib_qp;
+struct ib_send_wr;
 struct rdma_cm_id;
 
 struct ccm_config {
@@ -160,6 +162,7 @@ struct ccm_peer {
 	u32 mbox_seq;
 	u64 hb_tx;			/* our heartbeat counter */
 	u64 hb_rx;			/* the partner's, as last seen */
+	unsigned int hb_missed;		/* checks in a row without life */
 	u64 alive_ns;			/* last proof of life */
 	u64 last_detection_ns;		/* proof of life to declared lost */
 	struct ccm_evq_entry evq[CCM_EVQ_LEN];
@@ -218,7 +221,7 @@ void ccm_rdma_poll_mbox(struct ccm_peer *peer);
 bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg);
 void ccm_rdma_publish(struct ccm_peer *peer);
 bool ccm_rdma_cur_ready(struct ccm_peer *peer);
-void ccm_rdma_push(void);
+int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr);
 int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len);
 struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer);
 bool ccm_rdma_ctrl_leads(struct ccm_peer *peer);

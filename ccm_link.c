@@ -159,7 +159,7 @@ int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		if (ret)
 			return ret;
 		link->psn[i] = get_random_u32() & 0xffffff;
-		cond_resched();	/* up to CCM_MAX_QPS: let the heartbeat run */
+		cond_resched();	/* up to CCM_MAX_QPS */
 	}
 	if (c->mem_size) {
 		ret = ccm_link_alloc_mem(link, c);
@@ -224,7 +224,7 @@ static int ccm_link_post_reg(struct ccm_link *link)
 	reg.key = link->mr->rkey;
 	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
 		     IB_ACCESS_REMOTE_WRITE;
-	return ib_post_send(link->pub.qps[0], &reg.wr, NULL);
+	return ccm_post_send(link->pub.qps[0], &reg.wr);
 }
 
 /**
@@ -258,10 +258,8 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		if (ret)
 			break;
 		link->nr_rts = i + 1;
-		if (i == 0 && link->mr) {
+		if (i == 0 && link->mr)
 			ret = ccm_link_post_reg(link);
-			ccm_rdma_push();
-		}
 		cond_resched();
 	}
 	kfree(p);
@@ -292,7 +290,7 @@ void ccm_link_drain(struct ccm_link *link)
 
 /**
  * ccm_link_destroy() - free a link's verbs resources and memory
- * @link: the link, drained if its QPs ever left RESET
+ * @link: the link, drained (ccm_link_drain()) if any of its QPs reached RTS
  *
  * Frees whatever ccm_link_create() got to, in reverse order; not @link
  * itself.

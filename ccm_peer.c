@@ -98,9 +98,12 @@ void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...)
 void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch)
 {
 	lockdep_assert_held(&peer->lock);
-	if (peer->peer_epoch && peer->peer_epoch != epoch &&
-	    !peer->restarted_from)
-		peer->restarted_from = peer->peer_epoch;
+	if (peer->peer_epoch && peer->peer_epoch != epoch) {
+		pr_debug("ccm: %pISc: partner restarted (epoch %016llx -> %016llx), not connected yet\n",
+			 &peer->cfg->peer_addr, peer->peer_epoch, epoch);
+		if (!peer->restarted_from)
+			peer->restarted_from = peer->peer_epoch;
+	}
 	WRITE_ONCE(peer->peer_node_id, node_id);
 	WRITE_ONCE(peer->peer_epoch, epoch);
 }
@@ -140,6 +143,7 @@ static void ccm_peer_poll_update(struct ccm_peer *peer)
 void ccm_peer_alive(struct ccm_peer *peer)
 {
 	lockdep_assert_held(&peer->lock);
+	peer->hb_missed = 0;
 	peer->alive_ns = ktime_get_ns();
 }
 
@@ -165,14 +169,16 @@ void ccm_peer_doorbell(struct ccm_peer *peer)
  * then write ours. The heartbeat rides in the "complete" message that
  * stays in the partner's mailbox.
  *
- * The partner is lost once it has been silent for heartbeat_miss
- * intervals, measured from its last sign of life (which may fall between
- * two checks: a control message) rather than by counting checks, so an
- * early check does not shorten the window. The interval is the one the
- * timer really keeps (whole jiffies); an eighth of it is slack for checks
- * that fire up to a jiffy early each. The loss is seen between
- * heartbeat_miss and heartbeat_miss + 1 intervals after the last sign of
- * life.
+ * The partner is lost after heartbeat_miss checks in a row without a sign
+ * of life that also span heartbeat_miss intervals from the last one. The
+ * count alone would shorten the window when a sign of life (a control
+ * message) falls just before a check; the time alone would declare a loss
+ * at the first check after this worker was held up (creating a client's
+ * QPs at connect takes tens of ms, during which neither side writes or
+ * checks). The interval is the one the timer keeps (whole jiffies); an
+ * eighth of it is slack for checks that fire a jiffy early. The loss is
+ * seen between heartbeat_miss and heartbeat_miss + 1 intervals after the
+ * last sign of life when nothing held the worker up.
  */
 static void ccm_peer_heartbeat(struct ccm_peer *peer)
 {
@@ -188,8 +194,11 @@ static void ccm_peer_heartbeat(struct ccm_peer *peer)
 		return;
 	if (peer->hb_rx != before)
 		ccm_peer_alive(peer);
+	else
+		peer->hb_missed++;
 	silent = ktime_get_ns() - peer->alive_ns;
-	if (silent + interval / 8 >= interval * peer->cfg->heartbeat_miss) {
+	if (peer->hb_missed >= peer->cfg->heartbeat_miss &&
+	    silent + interval / 8 >= interval * peer->cfg->heartbeat_miss) {
 		ccm_stat_inc(peer, CCM_STAT_PARTNER_LOST);
 		ccm_peer_error(peer, "partner lost: no sign of life for %llu ms",
 			       div_u64(silent, NSEC_PER_MSEC));

@@ -187,6 +187,30 @@ static void ccm_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	ccm_conn_signal(conn, CCM_CEV_RECV);
 }
 
+/**
+ * ccm_post_send() - post send work requests with bottom halves off
+ * @qp: the QP
+ * @wr: the chain of work requests
+ *
+ * A software device (rxe) transmits from a tasklet that posting only
+ * schedules. Raised in process context it would wait for ksoftirqd, which
+ * a busy worker keeps off the CPU (an offer posted before moving hundreds
+ * of QPs left after them); raised with bottom halves off, it runs on this
+ * CPU at local_bh_enable().
+ *
+ * Context: process context, no spinlock held.
+ * Return: 0 or the negative errno of ib_post_send().
+ */
+int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr)
+{
+	int ret;
+
+	local_bh_disable();
+	ret = ib_post_send(qp, wr, NULL);
+	local_bh_enable();
+	return ret;
+}
+
 static void ccm_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct ccm_conn *conn = cq->cq_context;
@@ -413,7 +437,7 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
 		kfree(conn->tx_buf[i]);
 	}
 	list_for_each_entry_safe(tx, tmp, &conn->txq, node)
-		kfree(tx);
+		kvfree(tx);
 }
 
 /*
@@ -902,7 +926,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	send.send_flags = IB_SEND_SIGNALED;
 	send.sg_list = &sge;
 	send.num_sge = 1;
-	return ib_post_send(conn->qp, &reg.wr, NULL);
+	return ccm_post_send(conn->qp, &reg.wr);
 }
 
 /* Return: 0, or an error after which @conn has been failed (may be gone). */
@@ -1090,38 +1114,59 @@ static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 }
 
 /* Post queued messages while send buffers are free. */
-static int ccm_conn_tx_kick(struct ccm_conn *conn)
+/* Send @len bytes of @data from free send buffer @i. */
+static int ccm_conn_tx_post(struct ccm_conn *conn, unsigned int i,
+			    const void *data, size_t len)
 {
 	struct ib_device *dev = conn->cm_id->device;
 	struct ib_send_wr wr = {};
-	struct ccm_tx *tx;
 	struct ib_sge sge;
+	int ret;
+
+	memcpy(conn->tx_buf[i], data, len);
+	ib_dma_sync_single_for_device(dev, conn->tx_dma[i], len,
+				      DMA_TO_DEVICE);
+	sge.addr = conn->tx_dma[i];
+	sge.length = len;
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.opcode = IB_WR_SEND;
+	wr.wr_cqe = &conn->tx_cqe[i];
+	wr.send_flags = IB_SEND_SIGNALED;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	ret = ccm_post_send(conn->qp, &wr);
+	if (!ret)
+		conn->tx_busy[i] = true;
+	return ret;
+}
+
+/* A free send buffer, or CCM_NR_TX when all are in flight. */
+static unsigned int ccm_conn_tx_free(struct ccm_conn *conn)
+{
+	unsigned int i;
+
+	for (i = 0; i < CCM_NR_TX && conn->tx_busy[i]; i++)
+		;
+	return i;
+}
+
+/* Send queued messages while send buffers are free. */
+static int ccm_conn_tx_kick(struct ccm_conn *conn)
+{
+	struct ccm_tx *tx;
 	unsigned int i;
 	int ret;
 
 	while ((tx = list_first_entry_or_null(&conn->txq, struct ccm_tx,
 					      node))) {
-		for (i = 0; i < CCM_NR_TX && conn->tx_busy[i]; i++)
-			;
+		i = ccm_conn_tx_free(conn);
 		if (i == CCM_NR_TX)
 			return 0;
-		memcpy(conn->tx_buf[i], tx->data, tx->len);
-		ib_dma_sync_single_for_device(dev, conn->tx_dma[i], tx->len,
-					      DMA_TO_DEVICE);
-		sge.addr = conn->tx_dma[i];
-		sge.length = tx->len;
-		sge.lkey = conn->pd->local_dma_lkey;
-		wr.opcode = IB_WR_SEND;
-		wr.wr_cqe = &conn->tx_cqe[i];
-		wr.send_flags = IB_SEND_SIGNALED;
-		wr.sg_list = &sge;
-		wr.num_sge = 1;
-		ret = ib_post_send(conn->qp, &wr, NULL);
+		ret = ccm_conn_tx_post(conn, i, tx->data, tx->len);
 		if (ret)
 			return ret;
-		conn->tx_busy[i] = true;
 		list_del(&tx->node);
-		kfree(tx);
+		kvfree(tx);
 	}
 	return 0;
 }
@@ -1234,7 +1279,14 @@ int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len)
 		return -ENOTCONN;
 	if (len > CCM_MSG_MAX)
 		return -EMSGSIZE;
-	tx = kmalloc(struct_size(tx, data, len), GFP_KERNEL);
+	/* Straight into a free send buffer when nothing waits before it. */
+	if (list_empty(&conn->txq)) {
+		unsigned int i = ccm_conn_tx_free(conn);
+
+		if (i < CCM_NR_TX)
+			return ccm_conn_tx_post(conn, i, msg, len);
+	}
+	tx = kvmalloc(struct_size(tx, data, len), GFP_KERNEL);
 	if (!tx)
 		return -ENOMEM;
 	tx->len = len;
@@ -1459,7 +1511,7 @@ static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr;
 	wr.rkey = conn->remote_rkey;
-	ret = ib_post_send(conn->qp, &wr.wr, NULL);
+	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
 		return ret;
 	conn->read_busy = true;
@@ -1571,7 +1623,7 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
 	wr.rkey = conn->remote_rkey;
-	ret = ib_post_send(conn->qp, &wr.wr, NULL);
+	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
 		return ret;
 	conn->write_busy[msg] = true;
@@ -1646,24 +1698,6 @@ bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 {
 	lockdep_assert_held(&peer->lock);
 	return peer->cur && peer->cur->write_busy[msg];
-}
-
-/**
- * ccm_rdma_push() - let what was just posted leave before a long job
- *
- * Context: process context, no spinlock held.
- *
- * A software device (rxe) transmits from a tasklet that posting only
- * schedules; raised in process context, it waits for ksoftirqd, which a
- * busy worker keeps off the CPU, so a message posted before moving
- * hundreds of QPs would leave only after them. Enabling bottom halves runs
- * pending softirqs here and now; with nothing pending (a hardware device)
- * it costs nothing.
- */
-void ccm_rdma_push(void)
-{
-	local_bh_disable();
-	local_bh_enable();
 }
 
 /**
