@@ -414,15 +414,15 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
 	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps);
 	link->rts = true;
-	if (!ret)
-		trace_ccm_client_event(cs->client->name, "qps", "rts");
 	if (ret) {
 		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);
 		ccm_client_set_state(cs, CCM_CL_FAILED);
 		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
 				CCM_GONE_FAILED);
 		ccm_link_release(cs, CCM_DISC_FAILED);
+		return;
 	}
+	trace_ccm_client_event(cs->client->name, "qps", "rts");
 }
 
 /*

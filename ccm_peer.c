@@ -121,13 +121,24 @@ static bool ccm_peer_polls(const struct ccm_peer *peer)
 	       peer->state == CCM_S_CONNECTED;
 }
 
-static void ccm_peer_poll_update(struct ccm_peer *peer)
+/*
+ * Keep the mailbox poll going where the state needs it. @restart: start
+ * a full interval from now even if a poll is pending (entering connected,
+ * the heartbeat's intervals start at the connect, not at whatever poll of
+ * the handshake is still pending).
+ */
+static void ccm_peer_poll_update(struct ccm_peer *peer, bool restart)
 {
 	u32 ms = peer->state == CCM_S_CONNECTED ? peer->cfg->heartbeat_ms :
 						   peer->cfg->poll_interval_ms;
 
 	lockdep_assert_held(&peer->lock);
-	if (!peer->stopping && ccm_peer_polls(peer) && ccm_rdma_cur_ready(peer))
+	if (peer->stopping || !ccm_peer_polls(peer) ||
+	    !ccm_rdma_cur_ready(peer))
+		return;
+	if (restart)
+		mod_delayed_work(ccm_wq, &peer->poll, msecs_to_jiffies(ms));
+	else
 		queue_delayed_work(ccm_wq, &peer->poll, msecs_to_jiffies(ms));
 }
 
@@ -230,7 +241,7 @@ void ccm_peer_conn_ready(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	if (!peer->attempt_start_ns || peer->state == CCM_S_WAITING)
 		peer->attempt_start_ns = ktime_get_ns();
-	ccm_peer_poll_update(peer);
+	ccm_peer_poll_update(peer, false);
 }
 
 static u32 ccm_peer_timeout_ms(struct ccm_peer *peer, enum ccm_timeout tmo)
@@ -328,13 +339,7 @@ static void ccm_peer_do_actions(struct ccm_peer *peer, unsigned int act,
 		peer->attempt_start_ns = 0;
 		peer->backoff_n = 0;
 		ccm_peer_alive(peer);
-		/*
-		 * The heartbeat's intervals start now, not at whatever mailbox
-		 * poll of the handshake is still pending.
-		 */
-		if (!peer->stopping)
-			mod_delayed_work(ccm_wq, &peer->poll,
-					 msecs_to_jiffies(peer->cfg->heartbeat_ms));
+		ccm_peer_poll_update(peer, true);
 	}
 	if (act & CCM_ACT_BACKOFF) {
 		ccm_stat_inc(peer, CCM_STAT_ERRORS);
@@ -410,7 +415,7 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 	}
 	if (res.next != old) {
 		ccm_peer_arm_timer(peer, old);
-		ccm_peer_poll_update(peer);
+		ccm_peer_poll_update(peer, false);
 	}
 	return res.actions & CCM_ACT_KICK;
 }
@@ -493,7 +498,7 @@ static void ccm_peer_poll(struct work_struct *work)
 			ccm_peer_heartbeat(peer);
 		else
 			ccm_rdma_poll_mbox(peer);
-		ccm_peer_poll_update(peer);
+		ccm_peer_poll_update(peer, false);
 	}
 	mutex_unlock(&peer->lock);
 }

@@ -1113,7 +1113,6 @@ static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 	ccm_peer_event(peer, CCM_EV_WRITE_OK, conn->gen);
 }
 
-/* Post queued messages while send buffers are free. */
 /* Send @len bytes of @data from free send buffer @i. */
 static int ccm_conn_tx_post(struct ccm_conn *conn, unsigned int i,
 			    const void *data, size_t len)
