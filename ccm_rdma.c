@@ -1206,7 +1206,22 @@ static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
 	}
 }
 
-/* One received message; false when @conn was failed (and may be gone). */
+/* Receive @i holds a control message. */
+static void ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
+{
+	struct ccm_peer *peer = conn->peer;
+
+	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
+				   conn->rx_len[i], DMA_FROM_DEVICE);
+	ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
+	if (conn == peer->cur) {
+		ccm_peer_alive(peer);
+		ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
+			       conn->rx_len[i]);
+	}
+}
+
+/* Receive @i, in its turn; false when @conn was failed (and may be gone). */
 static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_peer *peer = conn->peer;
@@ -1217,19 +1232,10 @@ static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return false;
 	}
-	if (conn->rx_imm[i]) {
+	if (conn->rx_imm[i])
 		ccm_conn_rx_doorbell(conn, i);
-	} else {
-		ib_dma_sync_single_for_cpu(conn->cm_id->device,
-					   conn->rx_dma[i], conn->rx_len[i],
-					   DMA_FROM_DEVICE);
-		ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
-		if (conn == peer->cur) {
-			ccm_peer_alive(peer);
-			ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
-				       conn->rx_len[i]);
-		}
-	}
+	else
+		ccm_conn_rx_msg(conn, i);
 	/* ccm_clients_rx() does not free connections: @conn is still here. */
 	if (ccm_conn_post_rx(conn, i)) {
 		ccm_peer_error(peer, "control message receive: cannot repost");
@@ -1253,6 +1259,39 @@ static void ccm_conn_rx_ordered(struct ccm_conn *conn, unsigned int i)
 		conn->rx_fifo_len--;
 		if (!ccm_conn_rx(conn, next))
 			return;
+	}
+}
+
+/*
+ * The partner disconnected: its last messages (a GONE just before its
+ * rmmod) may have completed but not been handled yet, or not even been
+ * polled. Draining the receive queue records every receive that completed
+ * (completions come in order); those that succeeded are then handled in
+ * arrival order, up to the first one flushed. Nothing is reposted and
+ * nothing is sent: the connection stops being ready first.
+ */
+static void ccm_conn_rx_last(struct ccm_conn *conn)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&conn->peer->lock);
+	if (conn != conn->peer->cur || !conn->ready || !conn->qp)
+		return;
+	conn->ready = false;
+	ib_drain_rq(conn->qp);
+	while (conn->rx_fifo_len) {
+		i = conn->rx_fifo[conn->rx_fifo_head];
+		if (!test_and_clear_bit(CCM_CEV_RX + i, &conn->pending) &&
+		    !__test_and_clear_bit(i, &conn->rx_done))
+			return;		/* never completed */
+		/* Pairs with ccm_conn_signal(): the bit, then the status. */
+		smp_mb__after_atomic();
+		if (conn->rx_status[i] != IB_WC_SUCCESS)
+			return;
+		conn->rx_fifo_head = (conn->rx_fifo_head + 1) % CCM_NR_RX;
+		conn->rx_fifo_len--;
+		if (!conn->rx_imm[i])
+			ccm_conn_rx_msg(conn, i);
 	}
 }
 
@@ -1388,6 +1427,7 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		ccm_conn_connect_failed(conn);
 		break;
 	case CCM_CEV_DISCONNECTED:
+		ccm_conn_rx_last(conn);
 		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
 		ccm_peer_note(peer, "connection %u lost", conn->gen);
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :

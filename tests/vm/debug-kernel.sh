@@ -54,9 +54,9 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${CCM_DEBUG_JOBS:-$(nproc)}
 
 # The fault cases, and the basics they build on.
-DEBUG_CASES=(smoke clients_basic clients_cycle partner_crash partner_hung
-	partner_restart link_flap netem_loss device_late reload_storm reload_50
-	rogue_peer)
+DEBUG_CASES=(smoke clients_basic clients_cycle clients_gone_unload
+	partner_crash partner_hung partner_restart link_flap netem_loss
+	device_late reload_storm reload_50 rogue_peer)
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 say() { echo "debug-kernel: $*" >&2; }

@@ -49,10 +49,6 @@ node1() {
 	sleep 3
 	expect_eq state_after_3s "$(state_now)" connected
 	echo_unload || fail "rmmod ccm_echo failed"
-	# Known race, to be fixed in ccm: a GONE that reaches the partner in
-	# the same worker run as the disconnect is dropped (the disconnect is
-	# handled first). Until then, give the GONE time before unloading.
-	sleep 1
 	ccm_unload || fail "rmmod ccm failed"
 	expect_res_baseline after_unload
 }
