@@ -28,7 +28,10 @@
 # (QEMU run directory, default /tmp/ccm-bench), BENCH_NETDEV (the link between
 # the two QEMUs, tests/vm/run.sh's CCM_VM_NETDEV: udp by default; tcp, the
 # make check link, holds small frames back by up to ~40 ms at times, which
-# swamps ccm's figures more than the baseline's: see bench/README.md).
+# swamps ccm's figures more than the baseline's: see bench/README.md),
+# BENCH_H_TRIALS and BENCH_NS (handshake trials and the provisioning sizes,
+# overriding --quick's or the full run's: BENCH_H_TRIALS=20 BENCH_NS=1
+# --quick --only main compares handshakes in a few minutes).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,6 +75,8 @@ if [ "$quick" = 1 ]; then
 else
 	H=20 R=15 NS="1 16 64 256 1024" TR=7 S1024=3 S256=5 P1024=5 C1024=5 IDLE=4 IDLEN=5 MEM=3 DET=20
 fi
+H=${BENCH_H_TRIALS:-$H}
+NS=${BENCH_NS:-$NS}
 
 cases=()
 if [ ${#only[@]} -eq 0 ]; then
