@@ -45,6 +45,7 @@ enum ccm_rogue_mode {
 	CCM_ROGUE_OFFER,	/* a client offer with an out-of-range QP count */
 	CCM_ROGUE_FLOOD,	/* a flood of random mailbox messages */
 	CCM_ROGUE_DOORBELL,	/* mailbox writes ring with a wrong immediate */
+	CCM_ROGUE_DESC,		/* sentinel descriptors of a wrong generation */
 	CCM_ROGUE_NR
 };
 
@@ -211,7 +212,6 @@ extern struct list_head ccm_peers;
 /* ccm_rdma.c */
 int ccm_rdma_init(void);
 void ccm_rdma_exit(void);
-int ccm_rdma_listen(struct ccm_peer *peer);
 void ccm_rdma_stop(struct ccm_peer *peer);
 void ccm_rdma_process(struct ccm_peer *peer);
 int ccm_rdma_read(struct ccm_peer *peer);

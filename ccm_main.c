@@ -92,7 +92,7 @@ MODULE_PARM_DESC(retry_count, "QP transport retry count (default 6; 0-7)");
 int ccm_rogue;
 module_param_named(rogue, ccm_rogue, int, 0444);
 MODULE_PARM_DESC(rogue,
-		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell");
+		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor");
 
 static void ccm_rogue_connected(struct ccm_client *c,
 				const struct ccm_client_link *l)

@@ -594,11 +594,10 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 	mutex_unlock(&ccm_peers_lock);
 
 	mutex_lock(&peer->lock);
-	ret = ccm_rdma_listen(peer);
-	if (ret)
-		ccm_peer_error(peer, "listen: %d, retrying on every attempt",
-			       ret);
+	/* The first read connects, then listens (ccm_rdma_read()). */
 	ccm_peer_event(peer, CCM_EV_START, 0);
+	if (!peer->listener)
+		ccm_peer_error(peer, "cannot listen yet, retrying on every attempt");
 	mutex_unlock(&peer->lock);
 	/* Printed while the address resolution runs. */
 	pr_info("ccm: partner %pISpc, node %016llx, epoch %016llx\n",

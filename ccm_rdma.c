@@ -11,10 +11,13 @@
  * handler ever races with a teardown: a connection is freed only after
  * its QP is drained and its CM id destroyed, which waits for its handlers.
  *
- * Per connection, after the RDMA CM reports ESTABLISHED, each side
- * registers the sentinel page with a REG_MR work request and SENDs a
- * descriptor (address, rkey) of it; once the partner's descriptor arrives
- * the connection is "ready" and the FSM's reads and writes go out on it.
+ * Per connection each side registers the sentinel page with a REG_MR
+ * work request and tells the partner its descriptor (address, rkey). The
+ * passive side owns its QP (the RDMA CM does not move it): it moves it to
+ * RTS itself, registers, and accepts with the descriptor in the REP, so the
+ * active side is "ready" as soon as it is connected; the active side then
+ * registers and SENDs its descriptor, which makes the passive side ready.
+ * On a ready connection the FSM's reads and writes go out.
  */
 #include <linux/in.h>
 #include <linux/random.h>
@@ -47,7 +50,8 @@
 #define CCM_MAX_SEND_WR		(6 + CCM_NR_TX + 1)	/* +1 for ib_drain_sq() */
 #define CCM_MAX_RECV_WR		(1 + CCM_NR_RX + 1)	/* +1 for ib_drain_rq() */
 #define CCM_CQ_SIZE		(CCM_MAX_SEND_WR + CCM_MAX_RECV_WR)
-#define CCM_PRIV_MAX		64
+#define CCM_PRIV_MAX		sizeof(struct ccm_wire_rep)
+#define CCM_RD_ATOMIC		1	/* one READ in flight each way */
 #define CCM_LISTEN_BACKLOG	8
 
 /* The small DMA buffer of a connection. */
@@ -121,6 +125,7 @@ struct ccm_conn {
 
 	/* Everything below: worker only, under peer->lock. */
 	bool established;
+	bool accepted;			/* passive: rdma_accept() done */
 	bool ready;			/* partner's descriptor received */
 	bool used;			/* the FSM has acted on it */
 	bool read_busy;
@@ -524,7 +529,10 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
 		rdma_disconnect(conn->cm_id);
 	if (conn->qp) {
 		ib_drain_qp(conn->qp);
-		rdma_destroy_qp(conn->cm_id);
+		if (conn->cm_id->qp)
+			rdma_destroy_qp(conn->cm_id);
+		else
+			ib_destroy_qp(conn->qp);
 	}
 	if (conn->mr)
 		ib_dereg_mr(conn->mr);
@@ -580,7 +588,31 @@ void ccm_rdma_release(struct ccm_peer *peer, u32 gen)
 		ccm_conn_destroy(peer->cur);
 }
 
-/* PD, CQ, QP, MR, DMA buffers, and the receive for the descriptor. */
+/*
+ * Passive side: move our own QP to @state with the attributes the CM
+ * derives from the partner's request, plus what rdma_accept() would have
+ * set from the connection parameters.
+ */
+static int ccm_conn_modify_qp(struct ccm_conn *conn, enum ib_qp_state state)
+{
+	struct ib_qp_attr attr = { .qp_state = state };
+	int mask, ret;
+
+	ret = rdma_init_qp_attr(conn->cm_id, &attr, &mask);
+	if (ret)
+		return ret;
+	if (state == IB_QPS_RTR)
+		attr.max_dest_rd_atomic = CCM_RD_ATOMIC;
+	else if (state == IB_QPS_RTS)
+		attr.max_rd_atomic = CCM_RD_ATOMIC;
+	return ib_modify_qp(conn->qp, &attr, mask);
+}
+
+/*
+ * PD, CQ, QP, MR, DMA buffers and the receives. The active side's QP is
+ * the RDMA CM's (it moves it at the REP); the passive side's is ours, in
+ * INIT here, and only the passive side receives a descriptor.
+ */
 static int ccm_conn_setup(struct ccm_conn *conn)
 {
 	struct ccm_peer *peer = conn->peer;
@@ -612,10 +644,20 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	qa.cap.max_recv_sge = 1;
 	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
 	qa.qp_type = IB_QPT_RC;
-	ret = rdma_create_qp(conn->cm_id, conn->pd, &qa);
+	if (conn->kind == CCM_CONN_PASSIVE) {
+		conn->qp = ib_create_qp(conn->pd, &qa);
+		if (IS_ERR(conn->qp)) {
+			ret = PTR_ERR(conn->qp);
+			conn->qp = NULL;
+			return ret;
+		}
+		ret = ccm_conn_modify_qp(conn, IB_QPS_INIT);
+	} else {
+		ret = rdma_create_qp(conn->cm_id, conn->pd, &qa);
+		conn->qp = ret ? NULL : conn->cm_id->qp;
+	}
 	if (ret)
 		return ret;
-	conn->qp = conn->cm_id->qp;
 
 	conn->mr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, 1);
 	if (IS_ERR(conn->mr)) {
@@ -638,6 +680,8 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 		return -ENOMEM;
 	conn->sentinel_mapped = true;
 
+	if (conn->kind != CCM_CONN_PASSIVE)
+		return ccm_conn_alloc_msg_bufs(conn);
 	sge.addr = conn->buf_dma + CCM_BUF_RECV;
 	sge.length = sizeof(struct ccm_wire_desc);
 	sge.lkey = conn->pd->local_dma_lkey;
@@ -663,8 +707,12 @@ static int ccm_conn_set_timers(struct ccm_conn *conn)
 	       rdma_set_min_rnr_timer(conn->cm_id, IB_RNR_TIMER_000_64);
 }
 
+/*
+ * REQ: our identity and generations. REP: the same, and the descriptor of
+ * the sentinel registered before the accept (ccm_conn_publish_sentinel()).
+ */
 static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
-			   struct ccm_wire_cm *priv, u8 type)
+			   struct ccm_wire_rep *priv, u8 type)
 {
 	struct ccm_peer *peer = conn->peer;
 	struct ccm_cm_info info = {
@@ -675,16 +723,22 @@ static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 		.max_gen = peer->max_gen,
 	};
 
-	ccm_wire_cm_encode(priv, &info);
+	ccm_wire_cm_encode(&priv->cm, &info);
 	memset(p, 0, sizeof(*p));
 	p->private_data = priv;
-	p->private_data_len = sizeof(*priv);
+	p->private_data_len = sizeof(priv->cm);
+	if (type == CCM_CM_REP) {
+		memcpy(&priv->desc, conn->buf + CCM_BUF_SEND,
+		       sizeof(priv->desc));
+		p->private_data_len = sizeof(*priv);
+		p->qp_num = conn->qp->qp_num;	/* ours, not the CM's */
+	}
 	if (ccm_rogue_is(PRIVDATA))
-		get_random_bytes(priv, sizeof(*priv));
+		get_random_bytes(priv, p->private_data_len);
 	if (ccm_rogue_is(TRUNCATED))
 		p->private_data_len = 10;
-	p->responder_resources = 1;	/* the partner's one READ at a time */
-	p->initiator_depth = 1;		/* our one READ at a time */
+	p->responder_resources = CCM_RD_ATOMIC;	/* the partner's READs */
+	p->initiator_depth = CCM_RD_ATOMIC;	/* ours */
 	p->retry_count = peer->cfg->retry_count;
 	p->rnr_retry_count = 7;
 }
@@ -754,10 +808,27 @@ static void ccm_conn_make_current(struct ccm_peer *peer, struct ccm_conn *conn)
 	ccm_rdma_publish(peer);
 }
 
+/* A request that lost the tie-break against the current connection. */
+static bool ccm_conn_loses(struct ccm_peer *peer, struct ccm_conn *conn)
+{
+	if (!peer->cur || ccm_conn_supersedes(conn, peer->cur))
+		return false;
+	ccm_stat_inc(peer, CCM_STAT_REJECTS_TIEBREAK);
+	pr_debug("ccm: refused generation %u, keeping %u\n", conn->gen,
+		 peer->cur->gen);
+	ccm_conn_reject(conn, CCM_REJ_TIEBREAK);
+	return true;
+}
+
+static int ccm_conn_publish_sentinel(struct ccm_conn *conn);
+
+/*
+ * A request from the partner: validated, then our QP is set up and moved to
+ * RTS and the sentinel registered on it; the accept waits for the
+ * registration (ccm_conn_accept()).
+ */
 static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
 {
-	struct rdma_conn_param param;
-	struct ccm_wire_cm rep;
 	struct ccm_cm_info req;
 	enum ccm_wire_status st;
 	int ret;
@@ -783,24 +854,41 @@ static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
 	conn->gen = req.gen;
 	conn->peer_node_id = req.node_id;
 	conn->peer_epoch = req.epoch;
-
-	if (peer->cur && !ccm_conn_supersedes(conn, peer->cur)) {
-		ccm_stat_inc(peer, CCM_STAT_REJECTS_TIEBREAK);
-		pr_debug("ccm: refused generation %u, keeping %u\n", conn->gen,
-			 peer->cur->gen);
-		ccm_conn_reject(conn, CCM_REJ_TIEBREAK);
+	if (ccm_conn_loses(peer, conn))
 		return;
-	}
 
-	ret = ccm_conn_setup(conn);
-	if (!ret)
-		ret = ccm_conn_set_timers(conn);
+	ret = ccm_conn_setup(conn) ?:
+	      ccm_conn_set_timers(conn) ?:
+	      ccm_conn_modify_qp(conn, IB_QPS_RTR) ?:
+	      ccm_conn_modify_qp(conn, IB_QPS_RTS) ?:
+	      ccm_conn_publish_sentinel(conn);
 	if (ret) {
 		ccm_peer_error(peer, "accept: cannot set up the connection (%d)",
 			       ret);
 		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
 		return;
 	}
+	/* Its completion is handled like any connection's. */
+	list_add_tail(&conn->node, &peer->conns);
+}
+
+/* The passive side's sentinel is registered: accept, descriptor in the REP. */
+static void ccm_conn_accept(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	struct rdma_conn_param param;
+	struct ccm_wire_rep rep;
+	int ret;
+
+	if (conn->reg_status != IB_WC_SUCCESS) {
+		ccm_peer_error(peer, "accept: registering the sentinel: %s",
+			       ib_wc_status_msg(conn->reg_status));
+		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
+		return;
+	}
+	/* Our own connect may have got further in the meantime. */
+	if (ccm_conn_loses(peer, conn))
+		return;
 	ccm_conn_param(conn, &param, &rep, CCM_CM_REP);
 	rdma_lock_handler(conn->cm_id);
 	ret = rdma_accept(conn->cm_id, &param);
@@ -810,8 +898,8 @@ static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
 		ccm_conn_destroy(conn);
 		return;
 	}
+	conn->accepted = true;
 	ccm_stat_inc(peer, CCM_STAT_ACCEPTS);
-	list_add_tail(&conn->node, &peer->conns);
 	ccm_conn_make_current(peer, conn);
 }
 
@@ -858,7 +946,7 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 {
 	struct ccm_peer *peer = conn->peer;
 	struct rdma_conn_param param;
-	struct ccm_wire_cm req;
+	struct ccm_wire_rep req;
 	int ret;
 
 	ret = ccm_conn_setup(conn);
@@ -875,7 +963,11 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 	}
 }
 
-/* Register the sentinel on this connection's PD and tell the partner. */
+/*
+ * Register the sentinel on this connection's PD and describe it in the
+ * send buffer. The active side SENDs the descriptor right behind the
+ * REG_MR; the passive side puts it in its REP once the REG_MR completed.
+ */
 static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 {
 	struct ccm_peer *peer = conn->peer;
@@ -901,6 +993,8 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	d.rkey = conn->mr->rkey;
 	d.len = conn->mr->length;
 	d.gen = conn->gen;
+	if (ccm_rogue_is(DESC))
+		d.gen++;
 	ccm_wire_desc_encode(conn->buf + CCM_BUF_SEND, &d);
 	ib_dma_sync_single_for_device(dev, conn->buf_dma + CCM_BUF_SEND,
 				      sizeof(struct ccm_wire_desc),
@@ -911,7 +1005,8 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	reg.wr.opcode = IB_WR_REG_MR;
 	reg.wr.wr_cqe = &conn->reg_cqe;
 	reg.wr.send_flags = IB_SEND_SIGNALED;
-	reg.wr.next = &send;
+	if (conn->kind == CCM_CONN_ACTIVE)
+		reg.wr.next = &send;
 	reg.mr = conn->mr;
 	reg.key = conn->mr->rkey;
 	/* The partner may read the page and write its mailbox; nothing else. */
@@ -929,40 +1024,70 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	return ccm_post_send(conn->qp, &reg.wr);
 }
 
-/* Return: 0, or an error after which @conn has been failed (may be gone). */
-static int ccm_conn_established(struct ccm_conn *conn)
+/* The partner's descriptor is known: the FSM may use the connection. */
+static void ccm_conn_set_ready(struct ccm_conn *conn,
+			       const struct ccm_desc_info *d)
 {
 	struct ccm_peer *peer = conn->peer;
+
+	conn->remote_addr = d->addr;
+	conn->remote_rkey = d->rkey;
+	conn->ready = true;
+	if (conn != peer->cur)
+		return;
+	ccm_peer_record_partner(peer, conn->peer_node_id, conn->peer_epoch);
+	ccm_peer_conn_ready(peer);
+	if (ccm_rdma_read(peer))
+		ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+}
+
+/*
+ * Active side: the REP carries the partner's identity and its sentinel's
+ * descriptor. Publish ours (REG_MR, then the descriptor SEND) and go: the
+ * first READ follows them on the send queue.
+ */
+static void ccm_conn_established_active(struct ccm_conn *conn)
+{
+	struct ccm_peer *peer = conn->peer;
+	const struct ccm_wire_rep *w = (const void *)conn->priv;
 	enum ccm_wire_status st;
+	struct ccm_desc_info d;
 	struct ccm_cm_info rep;
 	int ret;
 
-	/* Passive: the partner's descriptor may have come first. */
-	if (conn->established)
-		return 0;
-	if (conn->kind == CCM_CONN_ACTIVE) {
-		st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &rep);
-		if (!st && (rep.type != CCM_CM_REP || rep.gen != conn->gen))
-			st = CCM_WIRE_FIELD;
-		if (st) {
-			ccm_stat_inc(peer, CCM_STAT_REJECTS_INVALID);
-			ccm_peer_error(peer, "connect: partner's private data %s",
-				       ccm_wire_status_str(st));
-			conn->established = true;
-			ccm_conn_fail(conn, CCM_EV_CONN_LOST);
-			return -EPROTO;
-		}
-		peer->max_gen = max(peer->max_gen, rep.max_gen);
-		conn->peer_node_id = rep.node_id;
-		conn->peer_epoch = rep.epoch;
-	}
 	conn->established = true;
+	st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &rep);
+	if (!st && (rep.type != CCM_CM_REP || rep.gen != conn->gen))
+		st = CCM_WIRE_FIELD;
+	if (st) {
+		ccm_stat_inc(peer, CCM_STAT_REJECTS_INVALID);
+		ccm_peer_error(peer, "connect: partner's private data %s",
+			       ccm_wire_status_str(st));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	peer->max_gen = max(peer->max_gen, rep.max_gen);
+	conn->peer_node_id = rep.node_id;
+	conn->peer_epoch = rep.epoch;
+	st = ccm_wire_desc_decode(&w->desc,
+				  conn->priv_len - offsetof(struct ccm_wire_rep,
+							    desc), &d);
+	if (!st)
+		st = ccm_wire_desc_check(&d, rep.node_id, rep.epoch, conn->gen);
+	if (st) {
+		ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
+		ccm_peer_error(peer, "connect: partner's sentinel descriptor: %s",
+			       ccm_wire_status_str(st));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
 	ret = ccm_conn_publish_sentinel(conn);
 	if (ret) {
 		ccm_peer_error(peer, "cannot publish the sentinel (%d)", ret);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
 	}
-	return ret;
+	ccm_conn_set_ready(conn, &d);
 }
 
 static void ccm_conn_connect_failed(struct ccm_conn *conn)
@@ -995,7 +1120,6 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 	struct ccm_peer *peer = conn->peer;
 	struct ccm_desc_info d;
 	enum ccm_wire_status st;
-	u32 gen = conn->gen;
 
 	if (conn->recv_status != IB_WC_SUCCESS) {
 		ccm_peer_error(peer, "descriptor receive: %s",
@@ -1024,22 +1148,12 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
-	conn->remote_addr = d.addr;
-	conn->remote_rkey = d.rkey;
-	conn->ready = true;
 	/*
 	 * Data arrived, so the partner is connected, even if its RTU was lost
-	 * and the CM has not said so yet (rxe raises no COMM_EST): publish
-	 * our sentinel now rather than after the CM's REP retry.
+	 * and the CM has not said so yet (rxe raises no COMM_EST).
 	 */
-	if (ccm_conn_established(conn))
-		return;
-	if (conn != peer->cur)
-		return;
-	ccm_peer_record_partner(peer, conn->peer_node_id, conn->peer_epoch);
-	ccm_peer_conn_ready(peer);
-	if (ccm_rdma_read(peer))
-		ccm_peer_event(peer, CCM_EV_READ_FAIL, gen);
+	conn->established = true;
+	ccm_conn_set_ready(conn, &d);
 }
 
 static void ccm_conn_read_done(struct ccm_conn *conn)
@@ -1421,7 +1535,10 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		ccm_conn_connect(conn);
 		break;
 	case CCM_CEV_ESTABLISHED:
-		ccm_conn_established(conn);	/* a failure is handled */
+		if (conn->kind == CCM_CONN_ACTIVE)
+			ccm_conn_established_active(conn); /* failures handled */
+		else	/* the partner's descriptor may have come first */
+			conn->established = true;
 		break;
 	case CCM_CEV_CONNECT_FAILED:
 		ccm_conn_connect_failed(conn);
@@ -1437,6 +1554,11 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		ccm_conn_recv(conn);
 		break;
 	case CCM_CEV_REG:
+		if (conn->kind == CCM_CONN_PASSIVE && !conn->accepted) {
+			ccm_conn_accept(conn);	/* a failure is handled */
+			break;
+		}
+		fallthrough;
 	case CCM_CEV_SEND:
 		if (conn->reg_status == IB_WC_SUCCESS &&
 		    conn->send_status == IB_WC_SUCCESS)
@@ -1560,13 +1682,28 @@ static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
 	return 0;
 }
 
+static int ccm_rdma_listen(struct ccm_peer *peer);
+
+/* The listener is missing (never made, or lost): try again. */
+static void ccm_rdma_listen_again(struct ccm_peer *peer)
+{
+	int ret;
+
+	if (peer->listener)
+		return;
+	ret = ccm_rdma_listen(peer);
+	if (ret)
+		ccm_peer_note(peer, "listen: %d", ret);
+}
+
 /**
  * ccm_rdma_read() - carry out a pending read of the partner's sentinel
  * @peer: the partner
  *
- * For the first read of an attempt without a connection, starts one (and
- * the listener, if it is missing); the read is posted as soon as the
- * connection is ready. Does nothing when no read is pending.
+ * For the first read of an attempt without a connection, starts one, and
+ * then the listener if it is missing (while the address resolves); the
+ * read is posted as soon as the connection is ready. Does nothing when no
+ * read is pending.
  *
  * Context: process context, peer->lock held.
  * Return: 0 when the read is posted or will be, else a negative errno.
@@ -1580,19 +1717,15 @@ int ccm_rdma_read(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	if (!nr)
 		return 0;
-	if (!peer->listener) {
-		ret = ccm_rdma_listen(peer);
-		if (ret)
-			ccm_peer_note(peer, "listen: %d", ret);
+	/* Test only (SENTINEL): let the partner connect, so that it reads us. */
+	if (!conn && nr == 1 && !ccm_rogue_is(SENTINEL)) {
+		ret = ccm_conn_start(peer);
+		ccm_rdma_listen_again(peer);
+		return ret;
 	}
-	if (!conn) {
-		if (nr != 1)
-			return -ENOTCONN;
-		/* Test only: let the partner connect, so that it reads us. */
-		if (ccm_rogue_is(SENTINEL))
-			return -EHOSTUNREACH;
-		return ccm_conn_start(peer);
-	}
+	ccm_rdma_listen_again(peer);
+	if (!conn)
+		return nr == 1 ? -EHOSTUNREACH : -ENOTCONN;
 	if (!conn->ready)
 		return 0;
 	peer->pending_read = 0;
@@ -1775,17 +1908,12 @@ void ccm_rdma_publish(struct ccm_peer *peer)
 	}
 }
 
-/**
- * ccm_rdma_listen() - listen for the partner's connections
- * @peer: the partner
- *
- * On local_addr when it is set, else on every address of the partner's
- * family (devices that appear later included).
- *
- * Context: process context, peer->lock held.
- * Return: 0 or a negative errno; the caller retries later.
+/*
+ * Listen for the partner's connections: on local_addr when it is set, else
+ * on every address of the partner's family (devices that appear later
+ * included). Return: 0 or a negative errno; the caller retries later.
  */
-int ccm_rdma_listen(struct ccm_peer *peer)
+static int ccm_rdma_listen(struct ccm_peer *peer)
 {
 	const struct ccm_config *cfg = peer->cfg;
 	struct sockaddr_storage addr = {};

@@ -13,6 +13,8 @@
 static_assert(sizeof(struct ccm_wire_cm) == 40);
 static_assert(sizeof(struct ccm_wire_cm) <= 56);	/* IB REQ via RDMA CM */
 static_assert(sizeof(struct ccm_wire_desc) == 48);
+static_assert(sizeof(struct ccm_wire_rep) == 88);
+static_assert(sizeof(struct ccm_wire_rep) <= 196);	/* IB REP */
 static_assert(sizeof(struct ccm_wire_sentinel) == 40);
 static_assert(sizeof(struct ccm_wire_mbox) == 48);
 static_assert(sizeof(struct ccm_wire_sentinel) <= CCM_MBOX_OFFSET);

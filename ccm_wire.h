@@ -14,7 +14,11 @@
 
 #include <linux/types.h>
 
-#define CCM_WIRE_VERSION	1
+/*
+ * 2: the passive side's sentinel descriptor moved from a SEND into the REP
+ * (struct ccm_wire_rep).
+ */
+#define CCM_WIRE_VERSION	2
 /*
  * Control messages carry their own version: 2 added the answered
  * incarnation to OFFER entries.
@@ -78,7 +82,10 @@ struct ccm_wire_cm {
 	__be32 crc;
 } __packed;
 
-/* First SEND on a new control QP: where the sender's sentinel is. */
+/*
+ * Where the sender's sentinel is: the active side's first SEND on a new
+ * control QP, and the second half of the passive side's REP.
+ */
 struct ccm_wire_desc {
 	__be32 magic;
 	u8 version;
@@ -91,6 +98,16 @@ struct ccm_wire_desc {
 	__be32 len;		/* registered length, CCM_SENTINEL_SIZE */
 	__be32 gen;
 	__be32 crc;
+} __packed;
+
+/*
+ * REP private data: the passive side registers its sentinel before it
+ * accepts, so the active side can read it as soon as it is connected. An
+ * IB REP carries 196 bytes of private data: 88 fits.
+ */
+struct ccm_wire_rep {
+	struct ccm_wire_cm cm;
+	struct ccm_wire_desc desc;
 } __packed;
 
 /* At offset 0 of the sentinel page; written by its owner only. */

@@ -130,7 +130,14 @@ bool rq[2];
 byte rqg[2];
 byte rqep[2];
 byte rqmg[2];
-#define REQ_PENDING(k) (rq[k] && act[k] && rqg[k] == cg[k] && rqep[k] == ep[k])
+/* Node k's request taken by the partner, its accept waiting for the
+ * partner's sentinel registration (ccm_conn_request() -> ccm_conn_accept()). */
+bool pa[2];		/* at node k: a request of the partner's pending */
+byte pag[2];
+byte pape[2];
+#define REQ_PENDING(k) (act[k] && \
+	((rq[k] && rqg[k] == cg[k] && rqep[k] == ep[k]) || \
+	 (pa[1 - (k)] && pag[1 - (k)] == cg[k] && pape[1 - (k)] == ep[k])))
 
 /* ghost: STATE5 messages of node k that landed, one bit per
  * (writer epoch, reader epoch, gen) */
@@ -404,11 +411,14 @@ end:
 		printf("MSC: node %d: unloaded (epoch %d ends)\n", i, ep[i]);
 		up[i] = 0; st[i] = S_INITIAL;
 		destroy_cur(); maxg[i] = 0; curg[i] = 0;
+		pa[i] = 0; pag[i] = 0; pape[i] = 0;
 		mmsg[i] = 0; mwe[i] = 0; mre[i] = 0; mgen[i] = 0;
 		mini[i] = 0; miep[i] = 0;
 		gc_all() }
 
-	/* the partner's connection request arrives (ccm_conn_request) */
+	/* the partner's connection request arrives (ccm_conn_request): set
+	 * up and registering; an older one still pending is lost (its
+	 * requester has given up on it before it sent this one) */
 	:: atomic { !stop && rq[j] ->
 		rq[j] = 0; g = rqg[j]; pe = rqep[j]; mg = rqmg[j];
 		if
@@ -419,13 +429,28 @@ end:
 			maxg[i] = (maxg[i] > mg -> maxg[i] : mg);
 			if
 			:: has[i] && !SUPERSEDES -> reject()
+			:: else -> pa[i] = 1; pag[i] = g; pape[i] = pe
+			fi
+		fi;
+		g = 0; pe = 0; mg = 0;
+		gc_all() }
+
+	/* its registration completed (ccm_conn_accept): the tie-break again,
+	 * against whatever is current now; the REP carries the descriptor */
+	:: atomic { !stop && up[i] && pa[i] ->
+		pa[i] = 0; g = pag[i]; pe = pape[i];
+		if
+		:: FAULT -> faults++; reject()	/* registration failed */
+		:: true ->
+			if
+			:: has[i] && !SUPERSEDES -> reject()
 			:: else ->
 				/* ccm_conn_make_current() */
 				pr = pread[i];
 				if
 				:: has[i] && used[i] ->
 					feed(E_CONN_LOST, cg[i]);
-					g = rqg[j]; pe = rqep[j]; pr = 0
+					g = pag[i]; pe = pape[i]; pr = 0
 				:: else
 				fi;
 				if
@@ -439,24 +464,21 @@ end:
 				pread[i] = (pr == 1 -> 1 : 0)
 			fi
 		fi;
-		g = 0; pe = 0; mg = 0; pr = 0;
+		g = 0; pe = 0; pr = 0; pag[i] = 0; pape[i] = 0;
 		gc_all() }
 
-	/* active side: ESTABLISHED with the partner's REP */
+	/* active side: ESTABLISHED with the partner's REP, which carries
+	 * the partner's descriptor: ready at once */
 	:: atomic { !stop && up[i] && has[i] && act[i] && !est[i] && MATCHED(i) ->
 		est[i] = 1; cpe[i] = ep[j];
 		maxg[i] = (maxg[i] > maxg[j] -> maxg[i] : maxg[j]);
-		gc_all() }
-
-	/* passive side: ESTABLISHED, and the partner's descriptor */
-	:: atomic { !stop && up[i] && has[i] && !act[i] && !est[i] && MATCHED(i) && est[j] ->
-		est[i] = 1;
 		conn_ready();
 		gc_all() }
 
-	/* active side: the partner's descriptor */
-	:: atomic { !stop && up[i] && has[i] && act[i] && est[i] && !rdy[i] &&
-		    MATCHED(i) && est[j] && rdy[j] ->
+	/* passive side: ESTABLISHED, and the partner's descriptor (SENT by
+	 * the active side once it is established) */
+	:: atomic { !stop && up[i] && has[i] && !act[i] && !est[i] && MATCHED(i) && est[j] ->
+		est[i] = 1;
 		conn_ready();
 		gc_all() }
 

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # A rogue partner: node 2 runs ccm_rogue.ko (the same sources with fault
-# injection, built only for tests) in seven modes one after another, then
+# injection, built only for tests) in eight modes one after another, then
 # the real ccm. Node 1 must reject every bad input with a counter, never
 # connect to the rogue's bad handshakes or pair a bad client offer, never
 # warn or crash (the harness checks the kernel log), and connect normally
 # with its client verified by data once node 2 behaves.
 # timeout: 260
 
-MODES="1 2 3 4 5 6 7"	# see ccm_rogue.ko's rogue= parameter
+MODES="1 2 3 4 5 6 7 8"	# see ccm_rogue.ko's rogue= parameter
 
 node1() {
 	local i=0
@@ -20,11 +20,15 @@ node1() {
 		i=$((i + 1))
 		sleep 0.1
 	done
-	log "COUNTERS rejects_invalid=$(counter rejects_invalid) sentinel_invalid=$(counter sentinel_invalid) mailbox_stale=$(counter mailbox_stale) mailbox_invalid=$(counter mailbox_invalid) messages_invalid=$(counter messages_invalid) illegal_events=$(counter illegal_events) errors=$(counter errors)"
+	log "COUNTERS rejects_invalid=$(counter rejects_invalid) descriptor_invalid=$(counter descriptor_invalid) sentinel_invalid=$(counter sentinel_invalid) mailbox_stale=$(counter mailbox_stale) mailbox_invalid=$(counter mailbox_invalid) messages_invalid=$(counter messages_invalid) illegal_events=$(counter illegal_events) errors=$(counter errors)"
 	expect_ge rejects_invalid "$(counter rejects_invalid)" 2
 	expect_ge sentinel_invalid "$(counter sentinel_invalid)" 1
 	expect_ge mailbox_stale "$(counter mailbox_stale)" 1
 	expect_ge messages_invalid "$(counter messages_invalid)" 1
+	# mode 8: in the rogue's REP or in its descriptor SEND
+	expect_ge descriptor_invalid "$(counter descriptor_invalid)" 1
+	dmesg | grep -q "sentinel descriptor: " ||
+		fail "no message for the rogue's descriptor"
 	dmesg | grep -q "control message refused" || fail "no 'control message refused' message"
 	dmesg | grep -q "private data" || fail "no private data rejection message"
 	dmesg | grep -q "mailbox write with unknown immediate data" ||
