@@ -1024,6 +1024,31 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	return ccm_post_send(conn->qp, &reg.wr);
 }
 
+/*
+ * The partner's descriptor (in the REP or its first SEND) must decode and
+ * match the identity and epoch of the CM private data and this
+ * connection's generation. False when not: counted, logged, and @conn
+ * failed (it may be gone).
+ */
+static bool ccm_conn_desc(struct ccm_conn *conn, const void *buf, size_t len,
+			  struct ccm_desc_info *d)
+{
+	struct ccm_peer *peer = conn->peer;
+	enum ccm_wire_status st;
+
+	st = ccm_wire_desc_decode(buf, len, d);
+	if (!st)
+		st = ccm_wire_desc_check(d, conn->peer_node_id,
+					 conn->peer_epoch, conn->gen);
+	if (!st)
+		return true;
+	ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
+	ccm_peer_error(peer, "partner's sentinel descriptor: %s",
+		       ccm_wire_status_str(st));
+	ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	return false;
+}
+
 /* The partner's descriptor is known: the FSM may use the connection. */
 static void ccm_conn_set_ready(struct ccm_conn *conn,
 			       const struct ccm_desc_info *d)
@@ -1069,18 +1094,9 @@ static void ccm_conn_established_active(struct ccm_conn *conn)
 	peer->max_gen = max(peer->max_gen, rep.max_gen);
 	conn->peer_node_id = rep.node_id;
 	conn->peer_epoch = rep.epoch;
-	st = ccm_wire_desc_decode(&w->desc,
-				  conn->priv_len - offsetof(struct ccm_wire_rep,
-							    desc), &d);
-	if (!st)
-		st = ccm_wire_desc_check(&d, rep.node_id, rep.epoch, conn->gen);
-	if (st) {
-		ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
-		ccm_peer_error(peer, "connect: partner's sentinel descriptor: %s",
-			       ccm_wire_status_str(st));
-		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	if (!ccm_conn_desc(conn, &w->desc, conn->priv_len -
+			   offsetof(struct ccm_wire_rep, desc), &d))
 		return;
-	}
 	ret = ccm_conn_publish_sentinel(conn);
 	if (ret) {
 		ccm_peer_error(peer, "cannot publish the sentinel (%d)", ret);
@@ -1119,7 +1135,6 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 {
 	struct ccm_peer *peer = conn->peer;
 	struct ccm_desc_info d;
-	enum ccm_wire_status st;
 
 	if (conn->recv_status != IB_WC_SUCCESS) {
 		ccm_peer_error(peer, "descriptor receive: %s",
@@ -1137,17 +1152,8 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
-	st = ccm_wire_desc_decode(conn->buf + CCM_BUF_RECV, conn->recv_len, &d);
-	if (!st)
-		st = ccm_wire_desc_check(&d, conn->peer_node_id,
-					 conn->peer_epoch, conn->gen);
-	if (st) {
-		ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
-		ccm_peer_error(peer, "partner's sentinel descriptor: %s",
-			       ccm_wire_status_str(st));
-		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	if (!ccm_conn_desc(conn, conn->buf + CCM_BUF_RECV, conn->recv_len, &d))
 		return;
-	}
 	/*
 	 * Data arrived, so the partner is connected, even if its RTU was lost
 	 * and the CM has not said so yet (rxe raises no COMM_EST).
