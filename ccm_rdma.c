@@ -609,9 +609,11 @@ static int ccm_conn_modify_qp(struct ccm_conn *conn, enum ib_qp_state state)
 }
 
 /*
- * PD, CQ, QP, MR, DMA buffers and the receives. The active side's QP is
- * the RDMA CM's (it moves it at the REP); the passive side's is ours, in
- * INIT here, and only the passive side receives a descriptor.
+ * PD, CQ, QP, MR and the sentinel's mappings. The active side's QP is the
+ * RDMA CM's (it moves it at the REP); the passive side's is ours, in INIT
+ * here, and only the passive side receives a descriptor, posted here. The
+ * message buffers come after the REQ or REP is on its way
+ * (ccm_conn_alloc_msg_bufs()).
  */
 static int ccm_conn_setup(struct ccm_conn *conn)
 {
@@ -681,17 +683,14 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	conn->sentinel_mapped = true;
 
 	if (conn->kind != CCM_CONN_PASSIVE)
-		return ccm_conn_alloc_msg_bufs(conn);
+		return 0;
 	sge.addr = conn->buf_dma + CCM_BUF_RECV;
 	sge.length = sizeof(struct ccm_wire_desc);
 	sge.lkey = conn->pd->local_dma_lkey;
 	wr.wr_cqe = &conn->recv_cqe;
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
-	ret = ib_post_recv(conn->qp, &wr, NULL);
-	if (ret)
-		return ret;
-	return ccm_conn_alloc_msg_bufs(conn);
+	return ib_post_recv(conn->qp, &wr, NULL);
 }
 
 /*
@@ -901,6 +900,11 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 	conn->accepted = true;
 	ccm_stat_inc(peer, CCM_STAT_ACCEPTS);
 	ccm_conn_make_current(peer, conn);
+	ret = ccm_conn_alloc_msg_bufs(conn);
+	if (ret) {
+		ccm_peer_error(peer, "accept: message buffers: %d", ret);
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+	}
 }
 
 /* Start a connection to the partner; it becomes the current one. */
@@ -956,6 +960,8 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 		ccm_conn_param(conn, &param, &req, CCM_CM_REQ);
 		ret = rdma_connect(conn->cm_id, &param);
 	}
+	if (!ret)
+		ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
 		ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
 		ccm_peer_error(peer, "connect: %d", ret);
