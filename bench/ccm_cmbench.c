@@ -8,7 +8,7 @@
  *
  *   role=server  listen on port; accept every connection request (one CQ
  *                and one RC QP per connection, created in the CM handler)
- *   role=client  on "run" (or at load with autorun=1), with n and mode:
+ *   role=client  on "run" (or at load with autorun=1 or 2), with n and mode:
  *     seq    n RDMA CM connects to peer:port, one after the other, each
  *            to ESTABLISHED (resolve address, resolve route, CQ + QP,
  *            connect) before the next starts
@@ -73,9 +73,10 @@ static char mode[8] = "seq";
 module_param_string(mode, mode, sizeof(mode), 0644);
 MODULE_PARM_DESC(mode, "client: seq, par or floor");
 
-static bool autorun;
-module_param(autorun, bool, 0444);
-MODULE_PARM_DESC(autorun, "client: run once at load");
+static uint autorun;
+module_param(autorun, uint, 0444);
+MODULE_PARM_DESC(autorun,
+		 "client: run once at load: 1 in module init (modprobe waits), 2 from a work item (modprobe returns at once, as with ccm)");
 
 static unsigned long long last_ns, t_start_ns, t_end_ns, load_ns;
 module_param(last_ns, ullong, 0444);
@@ -686,19 +687,10 @@ static void srv_stop(void)
 		ib_dealloc_pd(srv_pd);
 }
 
-static int __init cmb_init(void)
+static void cmb_autorun(void)
 {
 	int ret;
 
-	load_ns = local_clock();
-	if (!strcmp(role, "server")) {
-		cmb_server = true;
-		return srv_start();
-	}
-	if (strcmp(role, "client"))
-		return -EINVAL;
-	if (!autorun)
-		return 0;
 	mutex_lock(&cmb_run_lock);
 	ret = cmb_run_once();
 	mutex_unlock(&cmb_run_lock);
@@ -707,6 +699,30 @@ static int __init cmb_init(void)
 	else
 		pr_info("ccm_cmbench: %s n=%u at load: done, %u ok\n", mode, n,
 			ok_count);
+}
+
+static void cmb_autorun_work(struct work_struct *w)
+{
+	cmb_autorun();
+}
+
+static DECLARE_WORK(cmb_autorun_w, cmb_autorun_work);
+
+static int __init cmb_init(void)
+{
+	load_ns = local_clock();
+	if (!strcmp(role, "server")) {
+		cmb_server = true;
+		return srv_start();
+	}
+	if (strcmp(role, "client"))
+		return -EINVAL;
+	if (autorun == 1)
+		cmb_autorun();
+	else if (autorun == 2)
+		queue_work(system_unbound_wq, &cmb_autorun_w);
+	else if (autorun)
+		return -EINVAL;
 	return 0;	/* stays loaded: the results are read from parameters */
 }
 
@@ -714,6 +730,8 @@ static void __exit cmb_exit(void)
 {
 	if (cmb_server)
 		srv_stop();
+	else
+		flush_work(&cmb_autorun_w);
 }
 
 module_init(cmb_init);

@@ -145,11 +145,16 @@ def main():
     hb = ms(pick(rows, 'handshake', kind='cm'))
     add('Handshake', 'ccm: module load -> connected', 'ms', hc)
     add('Handshake', 'RDMA CM baseline: module load -> ESTABLISHED', 'ms', hb)
+    ha = ms(pick(rows, 'handshake', kind='cm_async'))
+    add('Handshake', 'RDMA CM baseline, connect from a work item: module load -> ESTABLISHED', 'ms', ha)
     lh = ms(pick(rows, 'handshake', key='last_handshake_ns', kind='ccm'))
     add('Handshake', "ccm's own last_handshake_ns (connect start -> connected)", 'ms', lh)
     if hc and hb:
         r = hc['med'] / hb['med']
         add('Handshake', 'ratio ccm / RDMA CM (medians)', 'x', r, '<= 1.3', 'yes' if r <= 1.3 else 'NO')
+    if hc and ha:
+        r = hc['med'] / ha['med']
+        add('Handshake', 'ratio ccm / RDMA CM from a work item (medians)', 'x', r)
 
     # ---- provisioning ----
     ns_list = sorted({int(r['n']) for r in rows if r['cat'] == 'prov' and r.get('n')})

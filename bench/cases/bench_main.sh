@@ -4,7 +4,8 @@
 # Node 2 drives; node 1 serves (ccm, the ccm_cmbench server) and acts on
 # node 2's commands over a TCP side channel (bench/cases/lib.sh: ctl).
 #   H  handshake: ccm module load -> CONNECTED vs ccm_cmbench load ->
-#      one RDMA CM connection ESTABLISHED (same device, same boot)
+#      one RDMA CM connection ESTABLISHED (same device, same boot), the
+#      connect run in module init and, as ccm does, from a work item
 #   B  baselines: n RDMA CM connects (seq, par) and the local floor
 #   P  ccm provisioning of one client with n QPs: FSM CONNECTED -> client
 #      connected (QPs created, offered, moved to RTS, memory registered,
@@ -108,8 +109,37 @@ unload_all() {
 CONNECTED_RE='ccm: [0-9.]*: connected .node '
 CLIENT_RE='ccm: client echo0 connected'
 
+CMB_DONE_RE='ccm_cmbench: seq n=1 at load: done'
+
+# baseline_handshake AUTORUN KIND TRIAL: one ccm_cmbench connect at load;
+# with AUTORUN=2 modprobe returns before it is ESTABLISHED
+baseline_handshake() {
+	local c t0 t1 ns p=/sys/module/ccm_cmbench/parameters
+
+	c=$(kmsg_count "$CMB_DONE_RE")
+	tr_clear
+	modprobe ccm_cmbench role=client peer="$PEER_ADDR" port=$BENCH_PORT \
+		n=1 mode=seq autorun="$1" || { fail "modprobe ccm_cmbench"; return 1; }
+	if [ "$1" = 2 ]; then
+		quiet_wait 1
+		kmsg_wait_count "$CMB_DONE_RE" $((c + 1)) 30 ||
+			{ fail "$2 handshake $3"; return 1; }
+	fi
+	tr_snap
+	t0=$(tr_ts 'module_load: ccm_cmbench( |$)')
+	t1=$(tr_ts_after "console: .*$CMB_DONE_RE" "$t0")
+	if [ "$(cat $p/ok_count)" = 1 ] && [ -n "$t0" ] && [ -n "$t1" ]; then
+		ns=$(ns_between "$t0" "$t1")
+	else
+		ns=
+		fail "$2 handshake $3 failed"
+	fi
+	bench handshake kind="$2" trial="$3" ns=$ns connect_ns=$(cat $p/last_ns)
+	rmmod ccm_cmbench
+}
+
 phase_handshake() {
-	local i=1 t0 t1 ns c p=/sys/module/ccm_cmbench/parameters
+	local i=1 t0 t1 ns c
 	ctl ccm > /dev/null
 	while [ $i -le $H_TRIALS ]; do
 		# ccm: node 1 is up and waiting for us (the early-boot case)
@@ -117,6 +147,7 @@ phase_handshake() {
 		c=$(kmsg_count "$CONNECTED_RE")
 		tr_clear
 		modprobe ccm peer_addr="$PEER_ADDR" || { fail "modprobe ccm"; return 1; }
+		quiet_wait 1
 		kmsg_wait_count "$CONNECTED_RE" $((c + 1)) 30 || { fail "handshake $i"; return 1; }
 		tr_snap
 		t0=$(tr_ts 'module_load: ccm( |$)')
@@ -124,21 +155,10 @@ phase_handshake() {
 		ns=$(ns_between "$t0" "$t1")
 		bench handshake kind=ccm trial=$i ns=$ns last_handshake_ns=$(cat $CCM_SYSFS/last_handshake_ns) transitions=$(counter transitions) connects=$(counter connects) accepts=$(counter accepts)
 		rmmod ccm || { fail "rmmod ccm"; return 1; }
-		# baseline: one RDMA CM connection to the listening node 1
-		tr_clear
-		modprobe ccm_cmbench role=client peer="$PEER_ADDR" port=$BENCH_PORT \
-			n=1 mode=seq autorun=1 || { fail "modprobe ccm_cmbench"; return 1; }
-		tr_snap
-		t0=$(tr_ts 'module_load: ccm_cmbench( |$)')
-		t1=$(tr_ts_after 'console: .*ccm_cmbench: seq n=1 at load: done' "$t0")
-		if [ "$(cat $p/ok_count)" = 1 ] && [ -n "$t0" ] && [ -n "$t1" ]; then
-			ns=$(ns_between "$t0" "$t1")
-		else
-			ns=
-			fail "baseline handshake $i failed"
-		fi
-		bench handshake kind=cm trial=$i ns=$ns connect_ns=$(cat $p/last_ns)
-		rmmod ccm_cmbench
+		# baseline: one RDMA CM connection to the listening node 1, made
+		# in module init and, as ccm does, from a work item
+		baseline_handshake 1 cm $i || return 1
+		baseline_handshake 2 cm_async $i || return 1
 		i=$((i + 1))
 	done
 }

@@ -49,6 +49,17 @@ kmsg_count() {
 	dmesg | grep -cE -- "$1"
 }
 
+# quiet_wait SECONDS: let SECONDS pass without starting a process. The
+# guests have one vCPU: a poll loop's dmesg | grep started right after a
+# module load runs in the middle of what is measured (a trace showed the
+# shell's children on the vCPU for about 7 of ccm's 40 traced
+# milliseconds), while the baseline's modprobe blocks until its connection
+# is up. The shell's builtin read times out on a FIFO nobody writes.
+quiet_wait() {
+	[ -p /tmp/quiet ] || mkfifo /tmp/quiet || fail "mkfifo /tmp/quiet"
+	read -r -t "$1" _ <> /tmp/quiet
+}
+
 # kmsg_wait_count ERE N TIMEOUT_S: until at least N kernel messages match
 kmsg_wait_count() {
 	local i=0
