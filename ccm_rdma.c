@@ -127,6 +127,7 @@ struct ccm_conn {
 	bool established;
 	bool accepted;			/* passive: rdma_accept() done */
 	bool ready;			/* partner's descriptor received */
+	bool rq_drained;		/* ccm_conn_rx_last() drained the RQ */
 	bool used;			/* the FSM has acted on it */
 	bool read_busy;
 	u8 read_nr;			/* 1: first read, 2: second */
@@ -528,7 +529,10 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
 	if (conn->established)
 		rdma_disconnect(conn->cm_id);
 	if (conn->qp) {
-		ib_drain_qp(conn->qp);
+		if (conn->rq_drained)
+			ib_drain_sq(conn->qp);
+		else
+			ib_drain_qp(conn->qp);
 		if (conn->cm_id->qp)
 			rdma_destroy_qp(conn->cm_id);
 		else
@@ -1405,6 +1409,7 @@ static void ccm_conn_rx_last(struct ccm_conn *conn)
 		return;
 	conn->ready = false;
 	ib_drain_rq(conn->qp);
+	conn->rq_drained = true;
 	while (conn->rx_fifo_len) {
 		i = conn->rx_fifo[conn->rx_fifo_head];
 		if (!test_and_clear_bit(CCM_CEV_RX + i, &conn->pending) &&
