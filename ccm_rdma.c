@@ -1689,6 +1689,7 @@ static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr;
 	wr.rkey = conn->remote_rkey;
+	trace_ccm_rdma_post(conn->gen, "read");
 	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
 		return ret;
@@ -1812,6 +1813,7 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
 	wr.rkey = conn->remote_rkey;
+	trace_ccm_rdma_post(conn->gen, "write");
 	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
 		return ret;

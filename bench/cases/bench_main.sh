@@ -345,8 +345,35 @@ idle_windows() {
 	done
 }
 
+# trip_window: the heartbeat WRITE's round trip as ccm sees it (tracepoint
+# ccm_rdma_post -> ccm_rdma_completion of the same op, handled in ccm's
+# work), both nodes connected and otherwise idle: one BENCH line per write
+trip_window() {
+	local t0 t1
+	tr_setup global ccm/ccm_rdma_post ccm/ccm_rdma_completion
+	echo BENCH_TRIP_START > $T/trace_marker
+	sleep 3
+	echo BENCH_TRIP_END > $T/trace_marker
+	tr_snap
+	t0=$(tr_ts 'BENCH_TRIP_START')
+	t1=$(tr_ts 'BENCH_TRIP_END')
+	awk -v a="$t0" -v b="$t1" '
+		/^#/ { next }
+		/ccm_rdma_(post|completion):.* op=write/ {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1) + 0; break }
+			if (ts < a || ts > b) next
+			if ($0 ~ /ccm_rdma_post:/) p = ts
+			else if (p && $0 ~ / status=0/) { printf "%.0f\n", (ts - p) * 1e9; p = 0 }
+		}' /tmp/tr > /tmp/trips
+	while read -r ns; do
+		bench trip op=write ns="$ns"
+	done < /tmp/trips
+}
+
 phase_idle() {
 	# connected, one idle client of 4 QPs on each node
+	trip_window
 	idle_windows default $IDLE_N
 	unload_all
 	ctl unload > /dev/null

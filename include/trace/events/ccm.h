@@ -28,6 +28,16 @@ TRACE_EVENT(ccm_fsm_transition,
 		      __get_str(from), __get_str(to), __get_str(event))
 );
 
+TRACE_EVENT(ccm_rdma_post,
+	    TP_PROTO(u32 gen, const char *op),
+	    TP_ARGS(gen, op),
+	    TP_STRUCT__entry(__field(u32, gen)
+			     __string(op, op)),
+	    TP_fast_assign(__entry->gen = gen;
+			   __assign_str(op, op);),
+	    TP_printk("generation=%u op=%s", __entry->gen, __get_str(op))
+);
+
 TRACE_EVENT(ccm_rdma_completion,
 	    TP_PROTO(u32 gen, const char *op, int status),
 	    TP_ARGS(gen, op, status),
