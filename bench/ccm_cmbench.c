@@ -427,35 +427,42 @@ out:
 	return ret;
 }
 
-static int cmb_run_once(void)
+/*
+ * One run with the current n and mode (read once: they are writable while
+ * a run goes on). @report: log "... at load: done" as soon as the run's
+ * connections are up, before they are torn down (the benchmark's end of an
+ * autorun).
+ */
+static int cmb_run_once(bool report)
 {
+	const unsigned int nr = READ_ONCE(n);
 	bool seq = sysfs_streq(mode, "seq"), par = sysfs_streq(mode, "par");
 	bool floor = sysfs_streq(mode, "floor");
 	struct cmb_run *r;
 	unsigned int i;
 	int ret = 0;
 
-	if (cmb_server || (!seq && !par && !floor) || !n || n > CMB_MAX_N)
+	if (cmb_server || (!seq && !par && !floor) || !nr || nr > CMB_MAX_N)
 		return -EINVAL;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	/* One more for the floor's control connection. */
-	r->conns = kvcalloc(n + 1, sizeof(*r->conns), GFP_KERNEL);
+	r->conns = kvcalloc(nr + 1, sizeof(*r->conns), GFP_KERNEL);
 	if (!r->conns) {
 		kfree(r);
 		return -ENOMEM;
 	}
 	mutex_init(&r->lock);
 	init_completion(&r->all);
-	r->nr = n;
+	r->nr = nr;
 	r->dst.sin_family = AF_INET;
 	r->dst.sin_port = htons(port);
 	if (!in4_pton(peer, -1, (u8 *)&r->dst.sin_addr.s_addr, -1, NULL)) {
 		ret = -EINVAL;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nr; i++) {
 		r->conns[i].run = r;
 		init_completion(&r->conns[i].done);
 	}
@@ -465,7 +472,7 @@ static int cmb_run_once(void)
 		goto out;
 	}
 	t_start_ns = local_clock();
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nr; i++) {
 		struct cmb_conn *c = &r->conns[i];
 
 		ret = cmb_start(c);
@@ -487,20 +494,23 @@ static int cmb_run_once(void)
 	}
 	if (par && !ret &&
 	    !wait_for_completion_timeout(&r->all,
-					 msecs_to_jiffies(30000 + 100 * n)))
+					 msecs_to_jiffies(30000 + 100 * nr)))
 		ret = -ETIMEDOUT;
 out:
 	mutex_lock(&r->lock);
 	ok_count = r->nr_ok;
-	fail_count = n - r->nr_ok;
+	fail_count = nr - r->nr_ok;
 	mutex_unlock(&r->lock);
-	if (!ret && r->nr_ok != n)
+	if (!ret && r->nr_ok != nr)
 		ret = -EIO;
 	last_ns = !ret && t_end_ns ? t_end_ns - t_start_ns : 0;
+	if (report && !ret)
+		pr_info("ccm_cmbench: %s n=%u at load: done, %u ok\n", mode, nr,
+			ok_count);
 	cmb_teardown(r);
-	if (floor && r->conns[n].id) {
+	if (floor && r->conns[nr].id) {
 		/* the control connection: a second teardown pass over it */
-		struct cmb_conn *c = &r->conns[n];
+		struct cmb_conn *c = &r->conns[nr];
 
 		if (c->established)
 			rdma_disconnect(c->id);
@@ -524,7 +534,7 @@ static int cmb_run_set(const char *val, const struct kernel_param *kp)
 	if (!sysfs_streq(val, "1"))
 		return -EINVAL;
 	mutex_lock(&cmb_run_lock);
-	ret = cmb_run_once();
+	ret = cmb_run_once(false);
 	mutex_unlock(&cmb_run_lock);
 	if (ret)
 		pr_warn("ccm_cmbench: %.5s n=%u: %d (%u ok, %u failed)\n",
@@ -692,13 +702,10 @@ static void cmb_autorun(void)
 	int ret;
 
 	mutex_lock(&cmb_run_lock);
-	ret = cmb_run_once();
+	ret = cmb_run_once(true);
 	mutex_unlock(&cmb_run_lock);
 	if (ret)
 		pr_warn("ccm_cmbench: %s n=%u at load: %d\n", mode, n, ret);
-	else
-		pr_info("ccm_cmbench: %s n=%u at load: done, %u ok\n", mode, n,
-			ok_count);
 }
 
 static void cmb_autorun_work(struct work_struct *w)

@@ -123,7 +123,7 @@ baseline_handshake() {
 	if [ "$1" = 2 ]; then
 		quiet_wait 1
 		kmsg_wait_count "$CMB_DONE_RE" $((c + 1)) 30 ||
-			{ fail "$2 handshake $3"; return 1; }
+			{ fail "$2 handshake $3"; rmmod ccm_cmbench; return 1; }
 	fi
 	tr_snap
 	t0=$(tr_ts 'module_load: ccm_cmbench( |$)')
@@ -140,6 +140,7 @@ baseline_handshake() {
 
 phase_handshake() {
 	local i=1 t0 t1 ns c
+	quiet_init	# outside the measured windows
 	ctl ccm > /dev/null
 	while [ $i -le $H_TRIALS ]; do
 		# ccm: node 1 is up and waiting for us (the early-boot case)

@@ -56,8 +56,13 @@ kmsg_count() {
 # milliseconds), while the baseline's modprobe blocks until its connection
 # is up. The shell's builtin read times out on a FIFO nobody writes.
 quiet_wait() {
-	[ -p /tmp/quiet ] || mkfifo /tmp/quiet || fail "mkfifo /tmp/quiet"
+	quiet_init
 	read -r -t "$1" _ <> /tmp/quiet
+}
+
+# quiet_init: quiet_wait's FIFO (call it before a measured window)
+quiet_init() {
+	[ -p /tmp/quiet ] || mkfifo /tmp/quiet || fail "mkfifo /tmp/quiet"
 }
 
 # kmsg_wait_count ERE N TIMEOUT_S: until at least N kernel messages match
