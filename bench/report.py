@@ -166,7 +166,8 @@ def main():
     ns_list = sorted({int(r['n']) for r in rows if r['cat'] == 'prov' and r.get('n')})
     prov = {}
     fails = {}
-    for kind in ('ccm', 'seq', 'par', 'floor'):
+    per_trial = {}	# (kind, n, trial) -> us per QP, for the paired ratio
+    for kind in ('ccm', 'seq', 'par', 'floor', 'floor_paired'):
         for n in ns_list:
             vals = []
             for r in rows:
@@ -183,13 +184,15 @@ def main():
                     fails[(kind, n)] = fails.get((kind, n), 0) + 1
                     continue
                 vals.append(v / 1e3 / n)
+                per_trial[(kind, n, r.get('trial'))] = v / 1e3 / n
             st = stats(vals)
             if st:
                 prov[(kind, n)] = st
     names = {'ccm': 'ccm (one client, n QPs; slower node)', 'seq': 'RDMA CM, sequential',
-             'par': 'RDMA CM, all in flight', 'floor': 'local floor (create + modify x3)'}
+             'par': 'RDMA CM, all in flight', 'floor': 'local floor (create + modify x3)',
+             'floor_paired': 'local floor, run just before each ccm trial'}
     for n in ns_list:
-        for kind in ('ccm', 'seq', 'par', 'floor'):
+        for kind in ('ccm', 'seq', 'par', 'floor', 'floor_paired'):
             if (kind, n) in prov:
                 add(f'Provisioning, n={n}', f'{names[kind]}: time per QP', 'us', prov[(kind, n)])
             if fails.get((kind, n)):
@@ -215,6 +218,14 @@ def main():
                 b = prov.get((kind, n))
                 if b:
                     add(f'Provisioning, n={n}', label, 'x', b['med'] / fl['med'])
+        # each ccm trial over the floor run just before it: the host's
+        # drift between the phases stays out of this one
+        pr = stats([c_us / per_trial[('floor_paired', n, t)]
+                    for (k, nn, t), c_us in per_trial.items()
+                    if k == 'ccm' and nn == n and ('floor_paired', n, t) in per_trial])
+        if pr:
+            add(f'Provisioning, n={n}', 'ccm / local floor, paired trials (median of per-trial ratios)', 'x', pr,
+                '<= 1.5' if n == 256 else '', ('yes' if pr['med'] <= 1.5 else 'NO') if n == 256 else '')
     # node 1's view (the partner) and the exchange part, for reference
     for n in ns_list:
         for key, who in (('ns', 'node 2 (loaded last)'), ('peer_ns', 'node 1')):
@@ -341,8 +352,11 @@ def main():
             ('Provisioning, n=256', 'ceiling: sequential RDMA CM / local floor'),
             ('Provisioning, n=256', 'ceiling: concurrent RDMA CM / local floor'),
             ('Provisioning, n=256', 'ccm / local floor'),
+            ('Provisioning, n=256', f"{names['floor_paired']}: time per QP"),
+            ('Provisioning, n=256', 'ccm / local floor, paired trials (median of per-trial ratios)'),
             ('Provisioning, n=1024', f"{names['ccm']}: time per QP"),
             ('Provisioning, n=1024', 'ccm / local floor'),
+            ('Provisioning, n=1024', 'ccm / local floor, paired trials (median of per-trial ratios)'),
             ('Failure detection', 'heartbeat 100 ms x 3 (default): partner killed -> clients told (link_down)'),
             ('Failure detection', 'heartbeat 20 ms x 3: partner killed -> clients told (link_down)'),
             ('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)'),

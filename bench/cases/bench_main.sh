@@ -9,7 +9,8 @@
 #   B  baselines: n RDMA CM connects (seq, par) and the local floor
 #   P  ccm provisioning of one client with n QPs: FSM CONNECTED -> client
 #      connected (QPs created, offered, moved to RTS, memory registered,
-#      READY both ways)
+#      READY both ways); each trial is paired with a run of the local
+#      floor for the same n just before it
 #   R  reconnect: partner's ccm (and client) reloaded -> client connected
 #   M  memory per client QP (MemFree)
 #   I  idle cost while connected (ccm work items, guest CPU)
@@ -186,13 +187,30 @@ phase_baselines() {
 	rmmod ccm_cmbench
 }
 
+# floor_once N TRIAL: one run of the local floor for N QPs, just before a
+# ccm trial, so that the host's drift between phases stays out of their
+# ratio (phase B measures the floor too, for the ceilings)
+floor_once() {
+	local p=/sys/module/ccm_cmbench/parameters rc
+	modprobe ccm_cmbench role=client peer="$PEER_ADDR" port=$BENCH_PORT ||
+		{ fail "modprobe ccm_cmbench (floor)"; return 1; }
+	echo "$1" > $p/n
+	printf floor > $p/mode
+	echo 1 > $p/run
+	rc=$?
+	bench prov kind=floor_paired n=$1 trial=$2 ns=$(cat $p/last_ns) ok=$(cat $p/ok_count) failed=$(cat $p/fail_count) rc=$rc
+	rmmod ccm_cmbench
+}
+
 phase_provision() {
 	local N t t0 t1 tx ns n1
+	quiet_init
 	ctl ccm > /dev/null
 	for N in $PROV_NS; do
 		t=1
 		while [ $t -le "$(trials ccm $N)" ]; do
 			unload_all
+			floor_once "$N" "$t" || return 1
 			# node 1's client of N QPs registers while ccm is not
 			# connected; ours too (no device until rxe0 comes back)
 			[ "$(ctl echo "$N")" = ok ] || { fail "node 1: echo $N"; return 1; }
@@ -202,6 +220,7 @@ phase_provision() {
 			tr_ccm_on
 			tr_clear
 			rdma link add rxe0 type rxe netdev eth0 || { fail "rdma link add"; return 1; }
+			quiet_wait 1	# no poll loop on the vCPU meanwhile
 			wait_client_state echo0 connected 120 || { fail "client of $N QPs not connected"; return 1; }
 			tr_snap
 			t0=$(tr_ts 'ccm_fsm_transition:.*-> CONNECTED')
@@ -240,6 +259,7 @@ prov_check() {
 
 phase_reconnect() {
 	local i=1 t0 t1 th c
+	quiet_init
 	unload_all
 	[ "$(ctl echo 4)" = ok ] || { fail "node 1: echo 4"; return 1; }
 	ccm_load || return 1
@@ -252,6 +272,7 @@ phase_reconnect() {
 		tr_clear
 		modprobe ccm peer_addr="$PEER_ADDR" || { fail "modprobe ccm"; return 1; }
 		modprobe ccm_echo $ECHO_ARGS qps=4 || { fail "modprobe ccm_echo"; return 1; }
+		quiet_wait 1
 		kmsg_wait_count "$CLIENT_RE" $((c + 1)) 60 || { fail "reconnect $i"; return 1; }
 		tr_snap
 		t0=$(tr_ts 'module_load: ccm( |$)')
@@ -317,11 +338,10 @@ idle_window() {
 	t1=$(tr_ts 'BENCH_IDLE_END')
 	# time inside ccm's work items (ccm and ccm_cb workqueues) in the window;
 	# the function is printed as "name [module]"
-	set -- $(awk -v a="$t0" -v b="$t1" '
+	set -- $(awk -v a="$t0" -v b="$t1" "$TR_LINE_TS"'
 		/^#/ { next }
 		/workqueue_execute_(start|end):/ {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1) + 0; break }
+			ts = tr_line_ts() + 0
 			if (ts < a || ts > b) next
 			fn = ""; w = ""
 			for (j = 1; j <= NF; j++) {
@@ -358,11 +378,10 @@ trip_window() {
 	tr_snap
 	t0=$(tr_ts 'BENCH_TRIP_START')
 	t1=$(tr_ts 'BENCH_TRIP_END')
-	awk -v a="$t0" -v b="$t1" '
+	awk -v a="$t0" -v b="$t1" "$TR_LINE_TS"'
 		/^#/ { next }
 		/ccm_rdma_(post|completion):.* op=write/ {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1) + 0; break }
+			ts = tr_line_ts() + 0
 			if (ts < a || ts > b) next
 			if ($0 ~ /ccm_rdma_post:/) p = ts
 			else if (p && $0 ~ / status=0/) { printf "%.0f\n", (ts - p) * 1e9; p = 0 }
