@@ -356,6 +356,7 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 {
 	struct ccm_fsm_result res;
 	enum ccm_state old = peer->state;
+	bool renamed;
 
 	if (ev != CCM_EV_START && gen != peer->cur_gen) {
 		ccm_stat_inc(peer, CCM_STAT_STALE_EVENTS);
@@ -386,9 +387,16 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 					 ccm_state_id(res.next),
 					 ccm_event_name(ev));
 		ccm_rdma_publish(peer);
-		/* The sub-states of state 5 share one name: one uevent. */
-		if (strcmp(ccm_state_name(old), ccm_state_name(res.next)))
-			ccm_sysfs_uevent_state(peer);
+	}
+	/*
+	 * The sub-states of state 5 share one name: one uevent. It goes out
+	 * after the actions, while the READ or WRITE they post is on the
+	 * wire, unless they release the connection: that can block (below).
+	 */
+	renamed = strcmp(ccm_state_name(old), ccm_state_name(res.next));
+	if (renamed && (res.actions & CCM_ACT_RELEASE)) {
+		ccm_sysfs_uevent_state(peer);
+		renamed = false;
 	}
 	/*
 	 * Record the loss and tell the clients before the actions tear the
@@ -417,6 +425,8 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 		ccm_peer_arm_timer(peer, old);
 		ccm_peer_poll_update(peer, false);
 	}
+	if (renamed)
+		ccm_sysfs_uevent_state(peer);
 	return res.actions & CCM_ACT_KICK;
 }
 

@@ -906,6 +906,8 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 	ccm_conn_make_current(peer, conn);
 	ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
+		/* Accepted, so lost rather than refused. */
+		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
 		ccm_peer_error(peer, "accept: message buffers: %d", ret);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 	}
