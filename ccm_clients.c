@@ -199,7 +199,12 @@ static void ccm_link_teardown_work(struct work_struct *work)
 		c->disconnected(c, link->reason);
 	ccm_link_destroy(link);
 	mutex_lock(&ccm_clients_lock);
-	if (!--cs->links && cs->unregistering)
+	/*
+	 * Only once pass 1 has taken it off ccm_clients: a link released
+	 * otherwise (partner lost, device gone) may be torn down before the
+	 * sync that handles the unregistration has run.
+	 */
+	if (!--cs->links && cs->unregistering && list_empty(&cs->node))
 		complete(&cs->gone);
 	mutex_unlock(&ccm_clients_lock);
 	kfree(link);
@@ -934,6 +939,13 @@ void ccm_unregister_client(struct ccm_client *client)
 
 	if (!cs)
 		return;
+	/*
+	 * Its sysfs directory goes first (not under ccm_clients_lock: the
+	 * attributes take it). Until the sync drops it from the registry,
+	 * registering the same name fails with -EEXIST; after that it can
+	 * be added to sysfs again.
+	 */
+	kobject_del(&cs->kobj);
 	mutex_lock(&ccm_clients_lock);
 	cs->unregistering = true;
 	mutex_unlock(&ccm_clients_lock);
@@ -947,7 +959,6 @@ void ccm_unregister_client(struct ccm_client *client)
 		wait_for_completion(&cs->gone);
 	}
 	client->state = NULL;
-	kobject_del(&cs->kobj);
 	kobject_put(&cs->kobj);
 	pr_info("ccm: client %s unregistered\n", client->name);
 }
