@@ -98,6 +98,7 @@ static unsigned int ccm_nr_clients;
 static u32 ccm_incarnation;		/* under ccm_clients_lock */
 /* The partner's offers, for the current connection; under peer->lock. */
 static LIST_HEAD(ccm_remotes);
+static unsigned int ccm_nr_remotes;	/* at most CCM_MAX_CLIENTS */
 static u32 ccm_remotes_gen;
 static struct workqueue_struct *ccm_cb_wq;
 static struct kobject *ccm_clients_kobj;
@@ -257,6 +258,14 @@ static void ccm_remotes_clear(void)
 		list_del(&r->node);
 		kfree(r);
 	}
+	ccm_nr_remotes = 0;
+}
+
+static void ccm_remote_del(struct ccm_remote *r)
+{
+	list_del(&r->node);
+	kfree(r);
+	ccm_nr_remotes--;
 }
 
 static struct ccm_client_state *ccm_client_find(const char *name)
@@ -321,6 +330,8 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		o.mem_rkey = link->mr->rkey;
 		o.mem_len = link->pub.mem_size;
 	}
+	if (ccm_rogue_is(NAMES))
+		strscpy(o.name, "flood0", sizeof(o.name));
 	if (!mb->used && ccm_msgbuf_start(mb))
 		goto out;
 	if (ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
@@ -338,6 +349,18 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 			sizeof(*w) - o.nr_qps * sizeof(struct ccm_wire_qp);
 
 		w->nr_qps = cpu_to_be16(CCM_MAX_QPS + 1);
+	}
+	/* Test only: flood1..flood64, one more client than a node can have. */
+	for (i = 1; ccm_rogue_is(NAMES) && i <= CCM_MAX_CLIENTS; i++) {
+		snprintf(o.name, sizeof(o.name), "flood%u", i);
+		if (!ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
+					    link->psn))
+			continue;
+		ccm_msgbuf_flush(mb);
+		if (ccm_msgbuf_start(mb) ||
+		    ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
+					   link->psn))
+			break;
 	}
 	link->offered = true;
 out:
@@ -593,8 +616,13 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		ccm_wire_msg_offer(msg, &off, &o);
 		r = ccm_remote_find(o.name);
 		if (r) {
-			list_del(&r->node);
-			kfree(r);
+			ccm_remote_del(r);
+		} else if (ccm_nr_remotes >= CCM_MAX_CLIENTS) {
+			/* More clients than a node can have. */
+			ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+			ccm_peer_error(peer, "offer for %.*s refused: over %u partner clients",
+				       CCM_NAME_MAX, o.name, CCM_MAX_CLIENTS);
+			continue;
 		}
 		r = kzalloc(struct_size(r, qps, o.nr_qps), GFP_KERNEL);
 		if (!r)
@@ -609,6 +637,7 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		memcpy(r->qps, o.qps, o.nr_qps * sizeof(*o.qps));
 		trace_ccm_client_event(r->name, "offer", "received");
 		list_add_tail(&r->node, &ccm_remotes);
+		ccm_nr_remotes++;
 
 		mutex_lock(&ccm_clients_lock);
 		cs = ccm_client_find(o.name);
@@ -654,10 +683,8 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 			continue;
 		}
 		/* GONE */
-		if (r && r->incarnation == n.incarnation) {
-			list_del(&r->node);
-			kfree(r);
-		}
+		if (r && r->incarnation == n.incarnation)
+			ccm_remote_del(r);
 		mutex_lock(&ccm_clients_lock);
 		cs = ccm_client_find(n.name);
 		if (cs && cs->link && cs->link->rts &&

@@ -291,6 +291,16 @@ wait_cmd() {
 	return 1
 }
 
+# file_ge FILE N: FILE holds a number >= N (for wait_cmd)
+file_ge() {
+	[ "$(cat "$1" 2>/dev/null || echo -1)" -ge "$2" ]
+}
+
+# counter_ge NAME N: ccm counter NAME >= N (for wait_cmd)
+counter_ge() {
+	[ "$(counter "$1")" -ge "$2" ]
+}
+
 # connected_to NODE_ID_HEX16: ccm is connected and the partner has this node_id
 connected_to() {
 	[ "$(state_now)" = connected ] && [ "$(cat $CCM_SYSFS/peer_node_id)" = "$1" ]

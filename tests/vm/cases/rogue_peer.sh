@@ -1,25 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # A rogue partner: node 2 runs ccm_rogue.ko (the same sources with fault
-# injection, built only for tests) in eight modes one after another, then
+# injection, built only for tests) in nine modes one after another, then
 # the real ccm. Node 1 must reject every bad input with a counter, never
 # connect to the rogue's bad handshakes or pair a bad client offer, never
 # warn or crash (the harness checks the kernel log), and connect normally
 # with its client verified by data once node 2 behaves.
 # timeout: 260
 
-MODES="1 2 3 4 5 6 7 8"	# see ccm_rogue.ko's rogue= parameter
+MODES="1 2 3 4 5 6 7 8 9"	# see ccm_rogue.ko's rogue= parameter
 
 node1() {
-	local i=0
 	wait_rxe_active
 	ccm_load || { fail "modprobe ccm failed"; return; }
 	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
 	# Until node 2 loads the real ccm and our client pairs with its.
-	while [ $i -lt 1800 ] &&
-	      [ "$(cat /sys/kernel/ccm_echo/echo0/connects)" -lt 1 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
+	wait_cmd 180 file_ge /sys/kernel/ccm_echo/echo0/connects 1
 	log "COUNTERS rejects_invalid=$(counter rejects_invalid) descriptor_invalid=$(counter descriptor_invalid) sentinel_invalid=$(counter sentinel_invalid) mailbox_stale=$(counter mailbox_stale) mailbox_invalid=$(counter mailbox_invalid) messages_invalid=$(counter messages_invalid) illegal_events=$(counter illegal_events) errors=$(counter errors)"
 	expect_ge rejects_invalid "$(counter rejects_invalid)" 2
 	expect_ge sentinel_invalid "$(counter sentinel_invalid)" 1
@@ -30,6 +25,9 @@ node1() {
 	dmesg | grep -q "sentinel descriptor: " ||
 		fail "no message for the rogue's descriptor"
 	dmesg | grep -q "control message refused" || fail "no 'control message refused' message"
+	# mode 9: 65 client offers, one more than a node can have
+	dmesg | grep -q "offer for flood[0-9]* refused: over 64 partner clients" ||
+		fail "no message for the 65th client offer"
 	dmesg | grep -q "private data" || fail "no private data rejection message"
 	dmesg | grep -q "mailbox write with unknown immediate data" ||
 		fail "no message for the rogue's doorbell"
