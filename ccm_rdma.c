@@ -84,6 +84,7 @@ enum {
 	CCM_CEV_READ,
 	CCM_CEV_WRITE,		/* + enum ccm_mbox_msg */
 	CCM_CEV_LISTEN_LOST = CCM_CEV_WRITE + CCM_MBOX_NR,
+	CCM_CEV_MSG_LOST,	/* a control message could not be sent */
 	CCM_CEV_RX,		/* + receive buffer index */
 	CCM_CEV_TX = CCM_CEV_RX + CCM_NR_RX,	/* + send buffer index */
 	CCM_CEV_NR = CCM_CEV_TX + CCM_NR_TX,
@@ -1435,7 +1436,9 @@ static void ccm_conn_rx_last(struct ccm_conn *conn)
  * @len: its length, at most CCM_MSG_MAX
  *
  * Messages go out in order; they wait for a free send buffer when all are
- * in flight.
+ * in flight. A message that cannot be queued (no memory, the post failed)
+ * fails the connection on the next run of peer->work, so that both sides
+ * start the exchange over rather than wait for it.
  *
  * Context: process context, peer->lock held.
  * Return: 0 when queued or sent, else a negative errno.
@@ -1444,6 +1447,7 @@ int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len)
 {
 	struct ccm_conn *conn = peer->cur;
 	struct ccm_tx *tx;
+	int ret;
 
 	lockdep_assert_held(&peer->lock);
 	if (!conn || !conn->ready)
@@ -1454,16 +1458,25 @@ int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len)
 	if (list_empty(&conn->txq)) {
 		unsigned int i = ccm_conn_tx_free(conn);
 
-		if (i < CCM_NR_TX)
-			return ccm_conn_tx_post(conn, i, msg, len);
+		if (i < CCM_NR_TX) {
+			ret = ccm_conn_tx_post(conn, i, msg, len);
+			goto out;
+		}
 	}
 	tx = kvmalloc(struct_size(tx, data, len), GFP_KERNEL);
-	if (!tx)
-		return -ENOMEM;
+	if (!tx) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	tx->len = len;
 	memcpy(tx->data, msg, len);
 	list_add_tail(&tx->node, &conn->txq);
-	return ccm_conn_tx_kick(conn);
+	ret = ccm_conn_tx_kick(conn);
+out:
+	/* Deferred: the callers hold the clients' lock. */
+	if (ret)
+		ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
+	return ret;
 }
 
 /**
@@ -1568,6 +1581,13 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		ccm_peer_note(peer, "connection %u lost", conn->gen);
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
+		break;
+	case CCM_CEV_MSG_LOST:
+		/* The client exchange relies on every message arriving. */
+		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		ccm_peer_error(peer, "connection %u: control message not sent, reconnecting",
+			       conn->gen);
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		break;
 	case CCM_CEV_RECV:
 		ccm_conn_recv(conn);
