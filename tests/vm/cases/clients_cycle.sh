@@ -32,16 +32,12 @@ node1() {
 }
 
 node2() {
-	local i=0
 	wait_rxe_active
 	ccm_load || { fail "modprobe ccm failed"; return; }
 	echo_load clients=2 qps=4 || { fail "modprobe ccm_echo failed"; return; }
 	wait_state connected 60 || { fail "ccm not connected"; return; }
 	# Six rounds in all on node 1's side.
-	while [ $i -lt 900 ] && [ "$(cat /sys/kernel/ccm_echo/echo0/connects)" -lt 6 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
+	wait_cmd 90 file_ge /sys/kernel/ccm_echo/echo0/connects 6
 	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 6
 	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 5
 	expect_eq ccm_connects "$(cat $CCM_SYSFS/clients/echo1/connects)" 6

@@ -48,11 +48,7 @@ node2() {
 	wait_state connected 60 || { fail "not connected within 60 s"; return; }
 	check_connected
 	# Partner's device goes away and comes back: we reconnect.
-	local i=0
-	while [ $i -lt 600 ] && [ "$(counter handshakes)" -lt 2 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
+	wait_cmd 60 counter_ge handshakes 2
 	expect_ge handshakes "$(counter handshakes)" 2
 	wait_state connected 30 || fail "not connected again"
 	expect_eq illegal_events "$(counter illegal_events)" 0

@@ -27,20 +27,20 @@ node1() {
 	fi
 }
 
+# new_incarnation EPOCH: connected to a partner whose epoch is not EPOCH
+new_incarnation() {
+	[ "$(cat $CCM_SYSFS/peer_epoch)" != "$1" ] && [ "$(state_now)" = connected ]
+}
+
 node2() {
-	local e1 i=0 e
+	local e1
 	wait_rxe_active
 	ccm_load || { fail "modprobe ccm failed"; return; }
 	wait_state connected 60 || { fail "not connected within 60 s"; return; }
 	e1=$(cat $CCM_SYSFS/peer_epoch)
 	log "partner epoch $e1"
 	# Wait (bounded) until we are connected to the partner's new incarnation.
-	while [ $i -lt 600 ]; do
-		e=$(cat $CCM_SYSFS/peer_epoch)
-		[ "$e" != "$e1" ] && [ "$(cat $CCM_SYSFS/state)" = connected ] && break
-		i=$((i + 1))
-		sleep 0.1
-	done
+	wait_cmd 60 new_incarnation "$e1"
 	expect_ne partner_epoch_changed "$(cat $CCM_SYSFS/peer_epoch)" "$e1"
 	check_connected
 	expect_ge handshakes "$(counter handshakes)" 2
