@@ -47,6 +47,7 @@ enum ccm_rogue_mode {
 	CCM_ROGUE_DOORBELL,	/* mailbox writes ring with a wrong immediate */
 	CCM_ROGUE_DESC,		/* sentinel descriptors of a wrong generation */
 	CCM_ROGUE_NAMES,	/* offers for more clients than a node can have */
+	CCM_ROGUE_SENDFAIL,	/* its own first control message fails to send */
 	CCM_ROGUE_NR
 };
 

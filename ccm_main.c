@@ -92,7 +92,7 @@ MODULE_PARM_DESC(retry_count, "QP transport retry count (default 6; 0-7)");
 int ccm_rogue;
 module_param_named(rogue, ccm_rogue, int, 0444);
 MODULE_PARM_DESC(rogue,
-		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers");
+		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers, 10 first control message not sent");
 
 static void ccm_rogue_connected(struct ccm_client *c,
 				const struct ccm_client_link *l)
@@ -226,7 +226,8 @@ static int __init ccm_init(void)
 #ifdef CCM_ROGUE
 	pr_warn("ccm: ROGUE test module, mode %d: sends bad input on purpose\n",
 		ccm_rogue);
-	if (ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES)
+	if (ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
+	    ccm_rogue == CCM_ROGUE_SENDFAIL)
 		ccm_register_client(&ccm_rogue_client);
 #endif
 	return 0;
@@ -245,7 +246,8 @@ err_sysfs:
 static void __exit ccm_exit(void)
 {
 #ifdef CCM_ROGUE
-	if (ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES)
+	if (ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
+	    ccm_rogue == CCM_ROGUE_SENDFAIL)
 		ccm_unregister_client(&ccm_rogue_client);
 #endif
 	ccm_peer_destroy(ccm_peer);

@@ -1454,6 +1454,16 @@ int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len)
 		return -ENOTCONN;
 	if (len > CCM_MSG_MAX)
 		return -EMSGSIZE;
+	if (ccm_rogue_is(SENDFAIL)) {
+		static bool failed;	/* under peer->lock */
+
+		/* Test only: the first message, as if kvmalloc() failed. */
+		if (!failed) {
+			failed = true;
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
 	/* Straight into a free send buffer when nothing waits before it. */
 	if (list_empty(&conn->txq)) {
 		unsigned int i = ccm_conn_tx_free(conn);
