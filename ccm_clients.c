@@ -83,6 +83,7 @@ struct ccm_remote {
 	char name[CCM_NAME_MAX];
 	u32 incarnation;
 	u16 nr_qps;
+	u8 rd_atomic;		/* READs each of its QPs takes */
 	u64 mem_addr;
 	u32 mem_rkey;
 	u32 mem_len;
@@ -325,6 +326,7 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 	o.incarnation = link->incarnation;
 	o.answers = link->answers;
 	o.nr_qps = link->pub.nr_qps;
+	o.rd_atomic = link->rd_atomic;
 	if (link->mr) {
 		o.mem_addr = link->mr->iova;
 		o.mem_rkey = link->mr->rkey;
@@ -440,7 +442,8 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	link->pub.remote_rkey = r->mem_rkey;
 	link->pub.remote_size = r->mem_len;
 	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
-	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps);
+	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps,
+			       r->rd_atomic);
 	link->rts = true;
 	if (ret) {
 		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);
@@ -630,6 +633,7 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		memcpy(r->name, o.name, CCM_NAME_MAX);
 		r->incarnation = o.incarnation;
 		r->nr_qps = o.nr_qps;
+		r->rd_atomic = o.rd_atomic;
 		r->mem_addr = o.mem_addr;
 		r->mem_rkey = o.mem_rkey;
 		r->mem_len = o.mem_len;

@@ -94,7 +94,8 @@ static int ccm_link_qp_attr(struct rdma_cm_id *ctrl, enum ib_qp_state state,
  *
  * Creates the PD, one CQ per QP, the QPs (moved to INIT: their numbers go
  * into the OFFER) and, if asked for, the exposed memory with an MR mapped
- * but not yet registered (its rkey is known already).
+ * but not yet registered (its rkey is known already). Also sets how many
+ * RDMA READs each QP takes as responder (link->rd_atomic, for the OFFER).
  *
  * Context: process context, may sleep.
  * Return: 0 or a negative errno; on error ccm_link_destroy() frees what
@@ -119,6 +120,8 @@ int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	mask |= IB_QP_ACCESS_FLAGS;
 	pub->device = dev;
 	pub->nr_qps = c->nr_qps;
+	link->rd_atomic = clamp_t(int, dev->attrs.max_qp_rd_atom, 1,
+				  CCM_LINK_RD_ATOMIC);
 	link->reg_cqe.done = ccm_link_reg_done;
 	pub->qps = kcalloc(c->nr_qps, sizeof(*pub->qps), GFP_KERNEL);
 	pub->cqs = kcalloc(c->nr_qps, sizeof(*pub->cqs), GFP_KERNEL);
@@ -175,8 +178,12 @@ struct ccm_link_path {
 	int rtr_mask, rts_mask;
 };
 
+/*
+ * As responder, the READs we offered; as initiator, no more than the
+ * partner's QPs take (its offer), nor than our device issues.
+ */
 static int ccm_link_path(struct ccm_link *link, struct rdma_cm_id *ctrl,
-			 struct ccm_link_path *p)
+			 struct ccm_link_path *p, u8 remote_rd_atomic)
 {
 	struct ib_device *dev = link->pub.device;
 	int ret;
@@ -184,15 +191,15 @@ static int ccm_link_path(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	ret = ccm_link_qp_attr(ctrl, IB_QPS_RTR, &p->rtr, &p->rtr_mask);
 	if (ret)
 		return ret;
-	p->rtr.max_dest_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
-					  dev->attrs.max_qp_rd_atom);
+	p->rtr.max_dest_rd_atomic = link->rd_atomic;
 	p->rtr_mask |= IB_QP_MAX_DEST_RD_ATOMIC;
 	ret = ccm_link_qp_attr(ctrl, IB_QPS_RTS, &p->rts, &p->rts_mask);
 	if (ret)
 		return ret;
-	p->rts.max_rd_atomic = min_t(int, CCM_LINK_RD_ATOMIC,
-				     dev->attrs.max_qp_init_rd_atom);
+	p->rts.max_rd_atomic = min3(CCM_LINK_RD_ATOMIC, (int)remote_rd_atomic,
+				    max(dev->attrs.max_qp_init_rd_atom, 1));
 	p->rts_mask |= IB_QP_MAX_QP_RD_ATOMIC;
+	link->pub.max_rd_atomic = p->rts.max_rd_atomic;
 	return 0;
 }
 
@@ -232,6 +239,8 @@ static int ccm_link_post_reg(struct ccm_link *link)
  * @link: a link from ccm_link_create()
  * @ctrl: the connected control connection to the partner
  * @rqps: the partner's QP numbers and send PSNs, link->pub.nr_qps of them
+ * @remote_rd_atomic: the RDMA READs each of the partner's QPs takes (its
+ *		      offer; not 0)
  *
  * When the client exposes memory, its registration is posted on QP 0 as
  * soon as QP 0 is RTS, so that it runs while the other QPs are moved; its
@@ -242,7 +251,7 @@ static int ccm_link_post_reg(struct ccm_link *link)
  * Return: 0 or a negative errno.
  */
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		     const struct ccm_wire_qp *rqps)
+		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic)
 {
 	struct ccm_link_path *p;
 	unsigned int i;
@@ -251,7 +260,7 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	p = kmalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	ret = ccm_link_path(link, ctrl, p);
+	ret = ccm_link_path(link, ctrl, p, remote_rd_atomic);
 	for (i = 0; !ret && i < link->pub.nr_qps; i++) {
 		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
 		ret = ccm_link_modify(link, p, i, &rqps[i]);

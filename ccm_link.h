@@ -26,6 +26,7 @@ struct ccm_link {
 	u32 gen;			/* control connection it belongs to */
 	u32 incarnation;		/* of this set of QPs, in our OFFER */
 	u32 *psn;			/* our send PSN per QP */
+	u8 rd_atomic;			/* READs our QPs take, in our OFFER */
 	struct ib_mr *mr;		/* exposes pub.mem to the partner */
 	u64 mem_dma;
 	size_t mem_alloc;		/* pub.mem's allocation size */
@@ -51,7 +52,7 @@ struct ccm_link {
 int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		    const struct ccm_client *c);
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		     const struct ccm_wire_qp *rqps);
+		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic);
 void ccm_link_drain(struct ccm_link *link);
 void ccm_link_destroy(struct ccm_link *link);
 

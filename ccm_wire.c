@@ -511,7 +511,8 @@ static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
  * @psn: @o->nr_qps send PSNs
  *
  * Context: any.
- * Return: 0; -EINVAL for a QP count of 0 or above CCM_MAX_QPS; -ENOSPC
+ * Return: 0; -EINVAL for a QP count of 0 or above CCM_MAX_QPS or a READ
+ * depth of 0; -ENOSPC
  * when it does not fit in @cap, CCM_MSG_MAX or CCM_MAX_CLIENTS entries
  * (the message is unchanged).
  */
@@ -525,7 +526,7 @@ int ccm_wire_msg_add_offer(void *buf, size_t cap,
 	struct ccm_wire_qp *q;
 	unsigned int i;
 
-	if (!o->nr_qps || o->nr_qps > CCM_MAX_QPS)
+	if (!o->nr_qps || o->nr_qps > CCM_MAX_QPS || !o->rd_atomic)
 		return -EINVAL;
 	w = ccm_wire_msg_reserve(buf, cap, need);
 	if (!w)
@@ -534,6 +535,7 @@ int ccm_wire_msg_add_offer(void *buf, size_t cap,
 	strscpy(w->name, o->name, sizeof(w->name));
 	w->incarnation = cpu_to_be32(o->incarnation);
 	w->nr_qps = cpu_to_be16(o->nr_qps);
+	w->rd_atomic = o->rd_atomic;
 	w->mem_addr = cpu_to_be64(o->mem_addr);
 	w->mem_rkey = cpu_to_be32(o->mem_rkey);
 	w->mem_len = cpu_to_be32(o->mem_len);
@@ -670,7 +672,8 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 			if (mlen - off < sizeof(*w))
 				return CCM_WIRE_LENGTH;
 			nr = be16_to_cpu(w->nr_qps);
-			if (!nr || nr > CCM_MAX_QPS || w->reserved ||
+			if (!nr || nr > CCM_MAX_QPS || !w->rd_atomic ||
+			    w->reserved ||
 			    (!w->mem_len && (w->mem_addr || w->mem_rkey)))
 				return CCM_WIRE_FIELD;
 			size = sizeof(*w) + nr * sizeof(struct ccm_wire_qp);
@@ -722,6 +725,7 @@ void ccm_wire_msg_offer(const void *buf, size_t *off,
 	memcpy(out->name, w->name, CCM_NAME_MAX);
 	out->incarnation = be32_to_cpu(w->incarnation);
 	out->nr_qps = be16_to_cpu(w->nr_qps);
+	out->rd_atomic = w->rd_atomic;
 	out->mem_addr = be64_to_cpu(w->mem_addr);
 	out->mem_rkey = be32_to_cpu(w->mem_rkey);
 	out->mem_len = be32_to_cpu(w->mem_len);

@@ -23,7 +23,7 @@
  * Control messages carry their own version: 2 added the answered
  * incarnation to OFFER entries.
  */
-#define CCM_MSG_VERSION		2
+#define CCM_MSG_VERSION		3
 
 #define CCM_MAGIC_CM		0x43434d43	/* "CCMC" CM private data */
 #define CCM_MAGIC_DESC		0x43434d44	/* "CCMD" sentinel descriptor */
@@ -173,7 +173,8 @@ struct ccm_wire_offer {
 	char name[CCM_NAME_MAX];	/* NUL-padded */
 	__be32 incarnation;	/* new for every set of QPs offered */
 	__be16 nr_qps;
-	__be16 reserved;
+	u8 rd_atomic;		/* RDMA READs each QP takes in flight, 1-255 */
+	u8 reserved;
 	__be64 mem_addr;	/* the memory exposed to the partner's client */
 	__be32 mem_rkey;
 	__be32 mem_len;		/* 0: none */
@@ -266,6 +267,7 @@ struct ccm_offer_info {
 	char name[CCM_NAME_MAX];
 	u32 incarnation;
 	u16 nr_qps;
+	u8 rd_atomic;			/* as responder, per QP; not 0 */
 	u64 mem_addr;
 	u32 mem_rkey;
 	u32 mem_len;

@@ -165,9 +165,10 @@ static void echo_check_done(struct echo *e)
 {
 	if (atomic_read(&e->qps_ok) == e->link->nr_qps &&
 	    atomic_read(&e->write_ok) == 1)
-		pr_info("ccm_echo: %s: round %d: %u/%u QPs ping-pong ok, RDMA write verified\n",
+		pr_info("ccm_echo: %s: round %d: %u/%u QPs ping-pong ok, RDMA write verified, %u READs per QP\n",
 			e->name, atomic_read(&e->connects),
-			atomic_read(&e->qps_ok), e->link->nr_qps);
+			atomic_read(&e->qps_ok), e->link->nr_qps,
+			e->link->max_rd_atomic);
 }
 
 static void echo_verify_write(struct echo *e, u64 len)

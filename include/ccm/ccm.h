@@ -48,6 +48,8 @@ enum ccm_disconnect_reason {
  * @remote_addr: the partner client's memory, for RDMA READ/WRITE
  * @remote_rkey: its rkey
  * @remote_size: its size; 0 when the partner exposes none
+ * @max_rd_atomic: RDMA READs the client may have in flight on each QP (at
+ *		   most 16; what both devices and the partner's QPs allow)
  * @peer_node_id: the partner node's identity
  * @peer_epoch: the partner node's boot epoch
  * @local_epoch: this node's boot epoch (the partner's @peer_epoch)
@@ -68,6 +70,7 @@ struct ccm_client_link {
 	u64 remote_addr;
 	u32 remote_rkey;
 	u32 remote_size;
+	u8 max_rd_atomic;
 	u64 peer_node_id;
 	u64 peer_epoch;
 	u64 local_epoch;

@@ -39,6 +39,7 @@ struct offer_spec {
 	const char *name;
 	u32 inc;
 	u16 nr_qps;
+	u8 rd;		/* READ depth; 0: 16 */
 	u64 addr;
 	u32 rkey;
 	u32 len;
@@ -50,6 +51,7 @@ static int msg_add_offer(void *buf, size_t cap, const struct offer_spec *s,
 {
 	struct ccm_offer_info o = {
 		.incarnation = s->inc, .nr_qps = s->nr_qps,
+		.rd_atomic = s->rd ?: 16,
 		.mem_addr = s->addr, .mem_rkey = s->rkey, .mem_len = s->len,
 		.answers = s->answers,
 	};
@@ -271,7 +273,7 @@ static void msg_layout(struct kunit *test)
  * change here is a wire-incompatible change.
  */
 static const struct offer_spec gold_offer = {
-	.name = "q-1", .inc = 0x0a0b0c0d, .nr_qps = 2,
+	.name = "q-1", .inc = 0x0a0b0c0d, .nr_qps = 2, .rd = 16,
 	.addr = 0x1122334455667788ULL, .rkey = 0x99aabbcc, .len = 0x1000,
 	.answers = 0x31323334,
 };
@@ -280,14 +282,14 @@ static const u32 gold_qpn[2] = { 0x111, 0x222 };
 static const u32 gold_psn[2] = { 0xabcdef, 0x123456 };
 
 static const u8 offer_gold[100] = {
-	0x43, 0x43, 0x4d, 0x58, 0x02, 0x01, 0x00, 0x18,
+	0x43, 0x43, 0x4d, 0x58, 0x03, 0x01, 0x00, 0x18,
 	0x00, 0x00, 0x00, 0x64, 0x21, 0x22, 0x23, 0x24,
-	0x00, 0x01, 0x00, 0x00, 0x91, 0x5c, 0xa9, 0x85,
+	0x00, 0x01, 0x00, 0x00, 0xfb, 0xe8, 0xd7, 0x2a,
 	0x71, 0x2d, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x02, 0x00, 0x00,
+	0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x02, 0x10, 0x00,
 	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 	0x99, 0xaa, 0xbb, 0xcc, 0x00, 0x00, 0x10, 0x00,
 	0x31, 0x32, 0x33, 0x34, 0x00, 0x00, 0x01, 0x11,
@@ -296,9 +298,9 @@ static const u8 offer_gold[100] = {
 };
 
 static const u8 gone_gold[104] = {
-	0x43, 0x43, 0x4d, 0x58, 0x02, 0x03, 0x00, 0x18,
+	0x43, 0x43, 0x4d, 0x58, 0x03, 0x03, 0x00, 0x18,
 	0x00, 0x00, 0x00, 0x68, 0x21, 0x22, 0x23, 0x24,
-	0x00, 0x02, 0x00, 0x00, 0x25, 0x99, 0xba, 0x28,
+	0x00, 0x02, 0x00, 0x00, 0x50, 0x06, 0x7c, 0xb5,
 	0x61, 0x6c, 0x70, 0x68, 0x61, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -315,8 +317,9 @@ static void msg_golden(struct kunit *test)
 {
 	struct ccm_offer_info o = {
 		.incarnation = gold_offer.inc, .nr_qps = gold_offer.nr_qps,
-		.mem_addr = gold_offer.addr, .mem_rkey = gold_offer.rkey,
-		.mem_len = gold_offer.len, .answers = gold_offer.answers,
+		.rd_atomic = gold_offer.rd, .mem_addr = gold_offer.addr,
+		.mem_rkey = gold_offer.rkey, .mem_len = gold_offer.len,
+		.answers = gold_offer.answers,
 	};
 	struct ccm_msg_info mi;
 	u8 *buf;
@@ -337,6 +340,10 @@ static void msg_golden(struct kunit *test)
 					     256 - sizeof(offer_gold)), NULL);
 	KUNIT_EXPECT_EQ(test, msg_try(test, offer_gold, sizeof(offer_gold),
 				      &mi), CCM_WIRE_OK);
+	/* No offer without a READ depth. */
+	o.rd_atomic = 0;
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_add_offer(buf, 256, &o, gold_qpn,
+						     gold_psn), -EINVAL);
 
 	memset(buf, 0xee, 256);
 	KUNIT_ASSERT_EQ(test, ccm_wire_msg_init(buf, 256, CCM_MSG_GONE, GEN),
@@ -358,10 +365,10 @@ static const struct offer_spec rt_offers[] = {
 	{ .name = "client-1024", .inc = 0xfffffffe, .nr_qps = CCM_MAX_QPS,
 	  .addr = 0xffff888012345000ULL, .rkey = 0xdeadbeef,
 	  .len = 4U << 20 },
-	{ .name = "x_9", .inc = 0x80000000, .nr_qps = 7, .addr = 0,
+	{ .name = "x_9", .inc = 0x80000000, .nr_qps = 7, .rd = 255, .addr = 0,
 	  .rkey = 0x1234, .len = 4096, .answers = 0xffffffff },
 	{ .name = "0123456789abcdefghijklmnopqrstu", .inc = 0, .nr_qps = 2 },
-	{ .name = "last", .inc = 42, .nr_qps = 1, .addr = 0x1000,
+	{ .name = "last", .inc = 42, .nr_qps = 1, .rd = 1, .addr = 0x1000,
 	  .rkey = 1, .len = 1, .answers = 7 },
 };
 
@@ -402,6 +409,7 @@ static void msg_offer_roundtrip(struct kunit *test)
 		KUNIT_EXPECT_STREQ(test, o.name, s->name);
 		KUNIT_EXPECT_EQ(test, o.incarnation, s->inc);
 		KUNIT_EXPECT_EQ(test, o.nr_qps, s->nr_qps);
+		KUNIT_EXPECT_EQ(test, o.rd_atomic, s->rd ?: 16);
 		KUNIT_EXPECT_EQ(test, o.mem_addr, s->addr);
 		KUNIT_EXPECT_EQ(test, o.mem_rkey, s->rkey);
 		KUNIT_EXPECT_EQ(test, o.mem_len, s->len);
@@ -501,7 +509,7 @@ static void msg_empty(struct kunit *test)
 static void msg_init_limits(struct kunit *test)
 {
 	static const u8 want[HDR] = {
-		0x43, 0x43, 0x4d, 0x58, 0x02, 0x02, 0x00, 0x18,
+		0x43, 0x43, 0x4d, 0x58, 0x03, 0x02, 0x00, 0x18,
 		0x00, 0x00, 0x00, 0x18, 0x21, 0x22, 0x23, 0x24,
 	};
 	u8 buf[HDR + 8];
@@ -1077,6 +1085,7 @@ static const struct msg_case msg_cases[] = {
 	EDIT("unchanged, resealed", BO, NULL, OK),
 	EDIT("padded after the message", BR, fn_padded, OK),
 	PATCH("offer incarnation 0", BO, O0(incarnation), 4, 0, OK),
+	PATCH("offer READ depth 255", BO, O1(rd_atomic), 1, 255, OK),
 	PATCH("name incarnation ~0", BG, N(1, incarnation), 4, ~0U, OK),
 	PATCH("qpn and psn ~0", BO, O0(mem_len) + 4, 8, ~0ULL, OK),
 	PATCH("memory at address 0", BO, O0(mem_addr), 8, 0, OK),
@@ -1098,7 +1107,9 @@ static const struct msg_case msg_cases[] = {
 	      CCM_WIRE_MAGIC),
 	PATCH("version 0", BR, H(version), 1, 0, CCM_WIRE_VERSION_BAD),
 	PATCH("version 1", BO, H(version), 1, 1, CCM_WIRE_VERSION_BAD),
-	PATCH("version 3", BO, H(version), 1, 3, CCM_WIRE_VERSION_BAD),
+	PATCH("version 2 (no READ depth)", BO, H(version), 1, 2,
+	      CCM_WIRE_VERSION_BAD),
+	PATCH("version 4", BO, H(version), 1, 4, CCM_WIRE_VERSION_BAD),
 	PATCH("version 0xff", BG, H(version), 1, 0xff, CCM_WIRE_VERSION_BAD),
 	PATCH("hdr_len 0", BR, H(hdr_len), 2, 0, LENGTH),
 	PATCH("hdr_len 23", BR, H(hdr_len), 2, HDR - 1, LENGTH),
@@ -1153,8 +1164,10 @@ static const struct msg_case msg_cases[] = {
 	PATCH("nr_qps 0xffff", BO, O1(nr_qps), 2, 0xffff, FIELD),
 	PATCH("last nr_qps + 1", BO, O1(nr_qps), 2, 3, LENGTH),
 	PATCH("last nr_qps - 1", BO, O1(nr_qps), 2, 1, LENGTH),
-	PATCH("offer reserved 1", BO, O0(reserved), 2, 1, FIELD),
-	PATCH("offer reserved 0x100", BO, O1(reserved), 2, 0x100, FIELD),
+	PATCH("offer reserved 1", BO, O0(reserved), 1, 1, FIELD),
+	PATCH("last offer reserved 0x80", BO, O1(reserved), 1, 0x80, FIELD),
+	PATCH("offer READ depth 0", BO, O0(rd_atomic), 1, 0, FIELD),
+	PATCH("last offer READ depth 0", BO, O1(rd_atomic), 1, 0, FIELD),
 	PATCH("no memory, address set", BO, O1(mem_addr), 8, 1, FIELD),
 	PATCH("no memory, high address set", BO, O1(mem_addr), 8,
 	      1ULL << 63, FIELD),
@@ -1378,6 +1391,7 @@ static size_t fuzz_build(struct kunit *test, struct rnd_state *rs, u8 *buf,
 		r = prandom_u32_state(rs);
 		o.nr_qps = r & 0x1f000 ? 1 + r % 8 :
 			   CCM_MAX_QPS - (r >> 20) % 2;
+		o.rd_atomic = 1 + (r >> 8) % 255;
 		if (r & 0x20000) {
 			o.mem_addr = (u64)prandom_u32_state(rs) << 12;
 			o.mem_rkey = prandom_u32_state(rs);

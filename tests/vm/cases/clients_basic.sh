@@ -2,7 +2,8 @@
 # Clients registered before ccm connects: ccm_echo (2 clients x 4 QPs, 64 KiB
 # each) is loaded right after ccm on both nodes. Every QP must carry a
 # PING/PONG both ways and each side's RDMA write into the partner's memory
-# must be verified on the other side. sysfs lists the QP numbers.
+# must be verified on the other side. sysfs lists the QP numbers; the
+# client is told how many RDMA READs it may have in flight per QP.
 # timeout: 200
 
 both() {
@@ -12,6 +13,9 @@ both() {
 	log "echo0 right after load: $(cat $CCM_SYSFS/clients/echo0/state)"
 	wait_state connected 60 || { fail "ccm not connected"; return; }
 	echo_check_all echo 2 4 30
+	# READ depth agreed through the offers: 16 (rxe takes 128 each way)
+	dmesg | grep -q "ccm_echo: echo0: round 1: 4/4 QPs ping-pong ok, RDMA write verified, 16 READs per QP" ||
+		fail "echo0 not told its READ depth (16)"
 	expect_eq local_qpns "$(qpn_count echo0 local)" 4
 	expect_eq peer_qpns "$(qpn_count echo0 peer)" 4
 	expect_eq connects "$(cat $CCM_SYSFS/clients/echo1/connects)" 1
