@@ -390,8 +390,9 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 	}
 	/*
 	 * The sub-states of state 5 share one name: one uevent. It goes out
-	 * after the actions, while the READ or WRITE they post is on the
-	 * wire, unless they release the connection: that can block (below).
+	 * once the actions have started (the READ or WRITE posted, the
+	 * connect begun) and before the clients hear of a new connection;
+	 * when they release the connection, before that: it can block.
 	 */
 	renamed = strcmp(ccm_state_name(old), ccm_state_name(res.next));
 	if (renamed && (res.actions & CCM_ACT_RELEASE)) {
@@ -416,6 +417,8 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 	if (res.next != CCM_S_READ1 && res.next != CCM_S_READ2)
 		peer->pending_read = 0;
 	ccm_peer_do_actions(peer, res.actions, gen);
+	if (renamed)
+		ccm_sysfs_uevent_state(peer);
 	if (res.actions & CCM_ACT_CONNECTED) {
 		/* The clients' offers go out before the console is written. */
 		ccm_clients_up(peer);
@@ -425,8 +428,6 @@ static bool ccm_peer_step(struct ccm_peer *peer, enum ccm_event ev, u32 gen)
 		ccm_peer_arm_timer(peer, old);
 		ccm_peer_poll_update(peer, false);
 	}
-	if (renamed)
-		ccm_sysfs_uevent_state(peer);
 	return res.actions & CCM_ACT_KICK;
 }
 
