@@ -120,7 +120,7 @@ int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	mask |= IB_QP_ACCESS_FLAGS;
 	pub->device = dev;
 	pub->nr_qps = c->nr_qps;
-	link->rd_atomic = clamp_t(int, dev->attrs.max_qp_rd_atom, 1,
+	link->rd_atomic = clamp_t(int, dev->attrs.max_qp_rd_atom, 0,
 				  CCM_LINK_RD_ATOMIC);
 	link->reg_cqe.done = ccm_link_reg_done;
 	pub->qps = kcalloc(c->nr_qps, sizeof(*pub->qps), GFP_KERNEL);
@@ -196,8 +196,10 @@ static int ccm_link_path(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	ret = ccm_link_qp_attr(ctrl, IB_QPS_RTS, &p->rts, &p->rts_mask);
 	if (ret)
 		return ret;
-	p->rts.max_rd_atomic = min3(CCM_LINK_RD_ATOMIC, (int)remote_rd_atomic,
-				    max(dev->attrs.max_qp_init_rd_atom, 1));
+	p->rts.max_rd_atomic = clamp_t(int,
+				       min_t(int, dev->attrs.max_qp_init_rd_atom,
+					     remote_rd_atomic),
+				       0, CCM_LINK_RD_ATOMIC);
 	p->rts_mask |= IB_QP_MAX_QP_RD_ATOMIC;
 	link->pub.max_rd_atomic = p->rts.max_rd_atomic;
 	return 0;
@@ -240,7 +242,7 @@ static int ccm_link_post_reg(struct ccm_link *link)
  * @ctrl: the connected control connection to the partner
  * @rqps: the partner's QP numbers and send PSNs, link->pub.nr_qps of them
  * @remote_rd_atomic: the RDMA READs each of the partner's QPs takes (its
- *		      offer; not 0)
+ *		      offer)
  *
  * When the client exposes memory, its registration is posted on QP 0 as
  * soon as QP 0 is RTS, so that it runs while the other QPs are moved; its

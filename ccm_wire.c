@@ -511,8 +511,7 @@ static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
  * @psn: @o->nr_qps send PSNs
  *
  * Context: any.
- * Return: 0; -EINVAL for a QP count of 0 or above CCM_MAX_QPS or a READ
- * depth of 0; -ENOSPC
+ * Return: 0; -EINVAL for a QP count of 0 or above CCM_MAX_QPS; -ENOSPC
  * when it does not fit in @cap, CCM_MSG_MAX or CCM_MAX_CLIENTS entries
  * (the message is unchanged).
  */
@@ -526,7 +525,7 @@ int ccm_wire_msg_add_offer(void *buf, size_t cap,
 	struct ccm_wire_qp *q;
 	unsigned int i;
 
-	if (!o->nr_qps || o->nr_qps > CCM_MAX_QPS || !o->rd_atomic)
+	if (!o->nr_qps || o->nr_qps > CCM_MAX_QPS)
 		return -EINVAL;
 	w = ccm_wire_msg_reserve(buf, cap, need);
 	if (!w)
@@ -672,8 +671,7 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 			if (mlen - off < sizeof(*w))
 				return CCM_WIRE_LENGTH;
 			nr = be16_to_cpu(w->nr_qps);
-			if (!nr || nr > CCM_MAX_QPS || !w->rd_atomic ||
-			    w->reserved ||
+			if (!nr || nr > CCM_MAX_QPS || w->reserved ||
 			    (!w->mem_len && (w->mem_addr || w->mem_rkey)))
 				return CCM_WIRE_FIELD;
 			size = sizeof(*w) + nr * sizeof(struct ccm_wire_qp);

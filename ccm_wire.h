@@ -173,7 +173,7 @@ struct ccm_wire_offer {
 	char name[CCM_NAME_MAX];	/* NUL-padded */
 	__be32 incarnation;	/* new for every set of QPs offered */
 	__be16 nr_qps;
-	u8 rd_atomic;		/* RDMA READs each QP takes in flight, 1-255 */
+	u8 rd_atomic;		/* RDMA READs each QP takes in flight */
 	u8 reserved;
 	__be64 mem_addr;	/* the memory exposed to the partner's client */
 	__be32 mem_rkey;
@@ -267,7 +267,7 @@ struct ccm_offer_info {
 	char name[CCM_NAME_MAX];
 	u32 incarnation;
 	u16 nr_qps;
-	u8 rd_atomic;			/* as responder, per QP; not 0 */
+	u8 rd_atomic;			/* as responder, per QP */
 	u64 mem_addr;
 	u32 mem_rkey;
 	u32 mem_len;

@@ -256,6 +256,8 @@ static void msg_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_msg, crc), 20);
 	KUNIT_EXPECT_EQ(test, OFFER_SZ(0), 60);
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_offer, nr_qps), 36);
+	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_offer, rd_atomic), 38);
+	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_offer, reserved), 39);
 	KUNIT_EXPECT_EQ(test, offsetof(struct ccm_wire_offer, answers), 56);
 	KUNIT_EXPECT_EQ(test, sizeof(struct ccm_wire_qp), 8);
 	KUNIT_EXPECT_EQ(test, NAME_SZ, 40);
@@ -340,10 +342,6 @@ static void msg_golden(struct kunit *test)
 					     256 - sizeof(offer_gold)), NULL);
 	KUNIT_EXPECT_EQ(test, msg_try(test, offer_gold, sizeof(offer_gold),
 				      &mi), CCM_WIRE_OK);
-	/* No offer without a READ depth. */
-	o.rd_atomic = 0;
-	KUNIT_EXPECT_EQ(test, ccm_wire_msg_add_offer(buf, 256, &o, gold_qpn,
-						     gold_psn), -EINVAL);
 
 	memset(buf, 0xee, 256);
 	KUNIT_ASSERT_EQ(test, ccm_wire_msg_init(buf, 256, CCM_MSG_GONE, GEN),
@@ -1086,6 +1084,7 @@ static const struct msg_case msg_cases[] = {
 	EDIT("padded after the message", BR, fn_padded, OK),
 	PATCH("offer incarnation 0", BO, O0(incarnation), 4, 0, OK),
 	PATCH("offer READ depth 255", BO, O1(rd_atomic), 1, 255, OK),
+	PATCH("offer READ depth 0 (no READs)", BO, O0(rd_atomic), 1, 0, OK),
 	PATCH("name incarnation ~0", BG, N(1, incarnation), 4, ~0U, OK),
 	PATCH("qpn and psn ~0", BO, O0(mem_len) + 4, 8, ~0ULL, OK),
 	PATCH("memory at address 0", BO, O0(mem_addr), 8, 0, OK),
@@ -1166,8 +1165,7 @@ static const struct msg_case msg_cases[] = {
 	PATCH("last nr_qps - 1", BO, O1(nr_qps), 2, 1, LENGTH),
 	PATCH("offer reserved 1", BO, O0(reserved), 1, 1, FIELD),
 	PATCH("last offer reserved 0x80", BO, O1(reserved), 1, 0x80, FIELD),
-	PATCH("offer READ depth 0", BO, O0(rd_atomic), 1, 0, FIELD),
-	PATCH("last offer READ depth 0", BO, O1(rd_atomic), 1, 0, FIELD),
+
 	PATCH("no memory, address set", BO, O1(mem_addr), 8, 1, FIELD),
 	PATCH("no memory, high address set", BO, O1(mem_addr), 8,
 	      1ULL << 63, FIELD),
@@ -1391,7 +1389,7 @@ static size_t fuzz_build(struct kunit *test, struct rnd_state *rs, u8 *buf,
 		r = prandom_u32_state(rs);
 		o.nr_qps = r & 0x1f000 ? 1 + r % 8 :
 			   CCM_MAX_QPS - (r >> 20) % 2;
-		o.rd_atomic = 1 + (r >> 8) % 255;
+		o.rd_atomic = r >> 8;
 		if (r & 0x20000) {
 			o.mem_addr = (u64)prandom_u32_state(rs) << 12;
 			o.mem_rkey = prandom_u32_state(rs);
