@@ -84,10 +84,11 @@ enum {
 	CCM_CEV_READ,
 	CCM_CEV_WRITE,		/* + enum ccm_mbox_msg */
 	CCM_CEV_LISTEN_LOST = CCM_CEV_WRITE + CCM_MBOX_NR,
-	CCM_CEV_MSG_LOST,	/* a control message could not be sent */
 	CCM_CEV_RX,		/* + receive buffer index */
 	CCM_CEV_TX = CCM_CEV_RX + CCM_NR_RX,	/* + send buffer index */
-	CCM_CEV_NR = CCM_CEV_TX + CCM_NR_TX,
+	/* A control message could not be sent; after what was received. */
+	CCM_CEV_MSG_LOST = CCM_CEV_TX + CCM_NR_TX,
+	CCM_CEV_NR,
 };
 
 static_assert(CCM_CEV_NR <= BITS_PER_LONG);
