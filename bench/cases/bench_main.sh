@@ -189,13 +189,19 @@ phase_baselines() {
 
 # floor_once N TRIAL: one run of the local floor for N QPs, just before a
 # ccm trial, so that the host's drift between phases stays out of their
-# ratio (phase B measures the floor too, for the ceilings)
+# ratio (phase B measures the floor too, for the ceilings). Node 1 first
+# settles (its link of the last trial torn down, ccm waiting for us), and
+# an untimed run warms the module up: the timed one is the floor at its
+# best, as in phase B.
 floor_once() {
 	local p=/sys/module/ccm_cmbench/parameters rc
+	ctl_wait_state waiting_on_partner 30 || return 1
+	sleep 1
 	modprobe ccm_cmbench role=client peer="$PEER_ADDR" port=$BENCH_PORT ||
 		{ fail "modprobe ccm_cmbench (floor)"; return 1; }
 	echo "$1" > $p/n
 	printf floor > $p/mode
+	echo 1 > $p/run
 	echo 1 > $p/run
 	rc=$?
 	bench prov kind=floor_paired n=$1 trial=$2 ns=$(cat $p/last_ns) ok=$(cat $p/ok_count) failed=$(cat $p/fail_count) rc=$rc
