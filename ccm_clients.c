@@ -311,6 +311,20 @@ static int ccm_msgbuf_start(struct ccm_msgbuf *mb)
 				 mb->peer->cur_gen);
 }
 
+/* Add an OFFER entry, sending the message first when it is full. */
+static int ccm_msgbuf_add_offer(struct ccm_msgbuf *mb,
+				const struct ccm_offer_info *o, const u32 *qpn,
+				const u32 *psn)
+{
+	if (!mb->used && ccm_msgbuf_start(mb))
+		return -ENOSPC;
+	if (!ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, o, qpn, psn))
+		return 0;
+	ccm_msgbuf_flush(mb);
+	return ccm_msgbuf_start(mb) ?:
+	       ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, o, qpn, psn);
+}
+
 static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 {
 	struct ccm_offer_info o = {};
@@ -334,16 +348,8 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 	}
 	if (ccm_rogue_is(NAMES))
 		strscpy(o.name, "flood0", sizeof(o.name));
-	if (!mb->used && ccm_msgbuf_start(mb))
-		goto out;
-	if (ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn, link->psn)) {
-		/* Full: send it, the offer starts the next message. */
-		ccm_msgbuf_flush(mb);
-		if (ccm_msgbuf_start(mb) ||
-		    ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
-					   link->psn))
-			goto out;	/* not offered: the next sync tries again */
-	}
+	if (ccm_msgbuf_add_offer(mb, &o, qpn, link->psn))
+		goto out;	/* not offered: the next sync tries again */
 	if (ccm_rogue_is(OFFER)) {
 		/* Test only: claim more QPs than the limit in this entry. */
 		struct ccm_wire_msg *m = mb->buf;
@@ -355,13 +361,7 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 	/* Test only: flood1..flood64, one more client than a node can have. */
 	for (i = 1; ccm_rogue_is(NAMES) && i <= CCM_MAX_CLIENTS; i++) {
 		snprintf(o.name, sizeof(o.name), "flood%u", i);
-		if (!ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
-					    link->psn))
-			continue;
-		ccm_msgbuf_flush(mb);
-		if (ccm_msgbuf_start(mb) ||
-		    ccm_wire_msg_add_offer(mb->buf, CCM_MSG_MAX, &o, qpn,
-					   link->psn))
+		if (ccm_msgbuf_add_offer(mb, &o, qpn, link->psn))
 			break;
 	}
 	link->offered = true;

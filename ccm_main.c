@@ -104,6 +104,13 @@ static void ccm_rogue_disconnected(struct ccm_client *c,
 {
 }
 
+/* The modes that need the built-in client below. */
+static bool ccm_rogue_client_wanted(void)
+{
+	return ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
+	       ccm_rogue == CCM_ROGUE_SENDFAIL;
+}
+
 /* A built-in client, so that the rogue has an offer to corrupt. */
 static struct ccm_client ccm_rogue_client = {
 	.name = "echo0",
@@ -226,8 +233,7 @@ static int __init ccm_init(void)
 #ifdef CCM_ROGUE
 	pr_warn("ccm: ROGUE test module, mode %d: sends bad input on purpose\n",
 		ccm_rogue);
-	if (ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
-	    ccm_rogue == CCM_ROGUE_SENDFAIL)
+	if (ccm_rogue_client_wanted())
 		ccm_register_client(&ccm_rogue_client);
 #endif
 	return 0;
@@ -246,8 +252,7 @@ err_sysfs:
 static void __exit ccm_exit(void)
 {
 #ifdef CCM_ROGUE
-	if (ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
-	    ccm_rogue == CCM_ROGUE_SENDFAIL)
+	if (ccm_rogue_client_wanted())
 		ccm_unregister_client(&ccm_rogue_client);
 #endif
 	ccm_peer_destroy(ccm_peer);

@@ -21,7 +21,7 @@
 #define CCM_WIRE_VERSION	2
 /*
  * Control messages carry their own version: 2 added the answered
- * incarnation to OFFER entries.
+ * incarnation to OFFER entries, 3 the READ depth of the offered QPs.
  */
 #define CCM_MSG_VERSION		3
 
