@@ -165,8 +165,22 @@ phase_handshake() {
 	done
 }
 
+# cmb_run MODE N KIND TRIAL RUNS: ccm_cmbench (loaded) runs MODE for N
+# QPs RUNS times; the last run is reported as KIND
+cmb_run() {
+	local p=/sys/module/ccm_cmbench/parameters k=1 rc
+	echo "$2" > $p/n
+	printf '%s' "$1" > $p/mode
+	while [ $k -le "$5" ]; do
+		echo 1 > $p/run
+		rc=$?
+		k=$((k + 1))
+	done
+	bench prov kind=$3 n=$2 trial=$4 ns=$(cat $p/last_ns) ok=$(cat $p/ok_count) failed=$(cat $p/fail_count) rc=$rc
+}
+
 phase_baselines() {
-	local p=/sys/module/ccm_cmbench/parameters N m t rc
+	local p=/sys/module/ccm_cmbench/parameters N m t
 	ctl unload > /dev/null	# node 1 quiet: no ccm retrying meanwhile
 	modprobe ccm_cmbench role=client peer="$PEER_ADDR" port=$BENCH_PORT ||
 		{ fail "modprobe ccm_cmbench"; return 1; }
@@ -174,11 +188,7 @@ phase_baselines() {
 		for m in floor seq par; do
 			t=1
 			while [ $t -le "$(trials $m $N)" ]; do
-				echo "$N" > $p/n
-				printf '%s' $m > $p/mode
-				echo 1 > $p/run
-				rc=$?
-				bench prov kind=$m n=$N trial=$t ns=$(cat $p/last_ns) ok=$(cat $p/ok_count) failed=$(cat $p/fail_count) rc=$rc
+				cmb_run $m "$N" $m $t 1
 				t=$((t + 1))
 			done
 		done
@@ -194,17 +204,11 @@ phase_baselines() {
 # an untimed run warms the module up: the timed one is the floor at its
 # best, as in phase B.
 floor_once() {
-	local p=/sys/module/ccm_cmbench/parameters rc
 	ctl_wait_state waiting_on_partner 30 || return 1
 	sleep 1
 	modprobe ccm_cmbench role=client peer="$PEER_ADDR" port=$BENCH_PORT ||
 		{ fail "modprobe ccm_cmbench (floor)"; return 1; }
-	echo "$1" > $p/n
-	printf floor > $p/mode
-	echo 1 > $p/run
-	echo 1 > $p/run
-	rc=$?
-	bench prov kind=floor_paired n=$1 trial=$2 ns=$(cat $p/last_ns) ok=$(cat $p/ok_count) failed=$(cat $p/fail_count) rc=$rc
+	cmb_run floor "$1" floor_paired "$2" 2
 	rmmod ccm_cmbench
 }
 
