@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Node 1 loads and unloads ccm ten times at irregular short intervals, so
 # unloads land in every phase of the handshake on both sides. Then it
-# loads for good: both must connect, and nothing may have been leaked or
+# loads for good with node_id=0x5757, so node 2 can tell the final
+# incarnation from the storm's (however long the storm takes on a slow or
+# debug kernel): both must connect, and nothing may have been leaked or
 # warned about (the harness checks both kernel logs).
 # timeout: 260
 
@@ -17,19 +19,21 @@ node1() {
 		ccm_unload || fail "rmmod ccm failed ($i)"
 		i=$((i + 1))
 	done
-	ccm_load || { fail "final modprobe failed"; return; }
+	ccm_load node_id=0x5757 || { fail "final modprobe failed"; return; }
 	wait_state connected 60 || { fail "not connected after the storm"; return; }
 	check_connected
-	sleep 3
+	sleep 5
+	expect_eq state_after_5s "$(state_now)" connected
 	ccm_unload || fail "final rmmod failed"
 }
 
 node2() {
 	wait_rxe_active
 	ccm_load || { fail "modprobe ccm failed"; return; }
-	sleep 6
-	wait_state connected 60 || { fail "not connected after the storm"; return; }
+	wait_cmd 150 connected_to 0000000000005757 ||
+		{ fail "never connected to node 1's final incarnation"; return; }
 	expect_ge connections_lost "$(counter connections_lost)" 1
 	check_connected
-	sleep 8
+	# node 1 unloads about 5 s after it connected
+	wait_left_connected 30 || fail "partner never unloaded"
 }
