@@ -391,9 +391,7 @@ static bool ccm_msgbuf_name(struct ccm_msgbuf *mb, const char *name,
 static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 				     struct ccm_client_state *cs)
 {
-	struct rdma_cm_id *ctrl = ccm_rdma_ctrl_id(peer);
 	struct ccm_link *link;
-	int ret;
 
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
 	if (!link)
@@ -408,15 +406,34 @@ static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 	link->pub.peer_epoch = peer->peer_epoch;
 	link->pub.local_epoch = peer->epoch;
 	cs->links++;
-	ret = ccm_link_create(link, ctrl, cs->client);
+	return link;
+}
+
+/*
+ * Create what @budget allows of the client's link; true once all of it
+ * exists. While QPs remain the sync runs again (ccm_clients_sync()),
+ * after whatever else the worker has queued, the heartbeat among it. On
+ * failure the client has failed.
+ */
+static bool ccm_client_build(struct ccm_peer *peer,
+			     struct ccm_client_state *cs, unsigned int *budget)
+{
+	int ret;
+
+	if (!*budget)
+		return false;
+	ret = ccm_link_create(cs->link, ccm_rdma_ctrl_id(peer), cs->client,
+			      budget);
+	if (ret > 0)
+		return false;
 	if (ret) {
 		ccm_client_error(cs, "cannot create its QPs (%d)", ret);
-		ccm_link_destroy(link);
-		kfree(link);
-		cs->links--;
-		return NULL;
+		ccm_client_set_state(cs, CCM_CL_FAILED);
+		ccm_link_release(cs, CCM_DISC_FAILED);
+		return false;
 	}
-	return link;
+	trace_ccm_client_event(cs->client->name, "link", "created");
+	return true;
 }
 
 /* Both offers are known: check they fit, then connect the QPs. */
@@ -459,13 +476,16 @@ static void ccm_client_connect(struct ccm_peer *peer,
 /*
  * Pass 1 of a sync: drop unregistered clients, create missing links, take
  * the leader's offers (follower) and queue every offer not yet made.
+ * Return: true if a link is left to create (@budget ran out).
  */
-static void ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
-			      struct ccm_msgbuf *offer, struct ccm_msgbuf *gone)
+static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
+			      struct ccm_msgbuf *offer, struct ccm_msgbuf *gone,
+			      unsigned int *budget)
 {
 	struct ccm_client_state *cs, *tmp;
 	struct ccm_remote *r;
 	struct ccm_link *link;
+	bool building = false;
 
 	lockdep_assert_held(&ccm_clients_lock);
 	list_for_each_entry_safe(cs, tmp, &ccm_clients, node) {
@@ -491,9 +511,12 @@ static void ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 				ccm_client_set_state(cs, CCM_CL_FAILED);
 				continue;
 			}
-			trace_ccm_client_event(name, "link", "created");
 		}
 		link = cs->link;
+		if (!link->created && !ccm_client_build(peer, cs, budget)) {
+			building |= !!cs->link;
+			continue;
+		}
 		r = ccm_remote_find(name);
 		if (!lead && r && !r->used && !link->rts) {
 			/* Take the leader's offer; offer again, answering it. */
@@ -509,6 +532,7 @@ static void ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 						       "answer queued" : "queued");
 		}
 	}
+	return building;
 }
 
 /*
@@ -528,7 +552,7 @@ static void ccm_clients_connect(struct ccm_peer *peer, bool lead,
 		const char *name = cs->client->name;
 
 		link = cs->link;
-		if (!link || cs->st == CCM_CL_FAILED)
+		if (!link || !link->created || cs->st == CCM_CL_FAILED)
 			continue;
 		r = ccm_remote_find(name);
 		if (!r || (lead ? r->answers != link->incarnation :
@@ -591,11 +615,13 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 				   .buf = peer->msgbuf[2] };
 	bool up = peer->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer);
 	bool lead = ccm_rdma_ctrl_leads(peer);
+	unsigned int budget = CCM_LINK_CREATE_BATCH;
+	bool building;
 
 	lockdep_assert_held(&peer->lock);
 
 	mutex_lock(&ccm_clients_lock);
-	ccm_clients_offer(peer, up, lead, &offer, &gone);
+	building = ccm_clients_offer(peer, up, lead, &offer, &gone, &budget);
 	/* On the wire (see ccm_post_send()) before any QP is moved. */
 	ccm_msgbuf_flush(&offer);
 	if (up)
@@ -604,6 +630,9 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 	/* After the offers, flushed above: a READY never overtakes its OFFER. */
 	ccm_msgbuf_flush(&ready);
 	ccm_msgbuf_flush(&gone);
+	/* QPs are left to create: see CCM_LINK_CREATE_BATCH. */
+	if (building)
+		queue_work(ccm_wq, &peer->work);
 }
 
 static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,

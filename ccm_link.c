@@ -86,38 +86,12 @@ static int ccm_link_qp_attr(struct rdma_cm_id *ctrl, enum ib_qp_state state,
 	return rdma_init_qp_attr(ctrl, attr, mask);
 }
 
-/**
- * ccm_link_create() - create a client's verbs resources on a device
- * @link: zeroed, with ->cs and ->peer set
- * @ctrl: the connected control connection (its device and path)
- * @c: the client's description (validated at registration)
- *
- * Creates the PD, one CQ per QP, the QPs (moved to INIT: their numbers go
- * into the OFFER) and, if asked for, the exposed memory with an MR mapped
- * but not yet registered (its rkey is known already). Also sets how many
- * RDMA READs each QP takes as responder (link->rd_atomic, for the OFFER).
- *
- * Context: process context, may sleep.
- * Return: 0 or a negative errno; on error ccm_link_destroy() frees what
- * was created.
- */
-int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		    const struct ccm_client *c)
+/* The arrays, the PD and what goes into the OFFER besides the QPs. */
+static int ccm_link_alloc(struct ccm_link *link, struct ib_device *dev,
+			  const struct ccm_client *c)
 {
-	struct ib_device *dev = ctrl->device;
 	struct ccm_client_link *pub = &link->pub;
-	unsigned int sd = ccm_or(c->send_depth, 16);
-	unsigned int rd = ccm_or(c->recv_depth, 16);
-	struct ib_qp_attr init;
-	unsigned int i;
-	int ret, mask;
 
-	ret = ccm_link_qp_attr(ctrl, IB_QPS_INIT, &init, &mask);
-	if (ret)
-		return ret;
-	init.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
-			       IB_ACCESS_REMOTE_WRITE;
-	mask |= IB_QP_ACCESS_FLAGS;
 	pub->device = dev;
 	pub->nr_qps = c->nr_qps;
 	link->rd_atomic = clamp_t(int, dev->attrs.max_qp_rd_atom, 0,
@@ -131,44 +105,106 @@ int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		return -ENOMEM;
 	pub->pd = ib_alloc_pd(dev, 0);
 	if (IS_ERR(pub->pd)) {
-		ret = PTR_ERR(pub->pd);
+		int ret = PTR_ERR(pub->pd);
+
 		pub->pd = NULL;
 		return ret;
 	}
-	for (i = 0; i < c->nr_qps; i++) {
-		struct ib_qp_init_attr qa = {};
-		struct ib_qp *qp;
-		struct ib_cq *cq;
+	return 0;
+}
 
-		/* Send + receive, +1 for the memory registration on QP 0. */
-		cq = ib_alloc_cq(dev, link, sd + rd + 1,
-				 i % max(dev->num_comp_vectors, 1), c->poll_ctx);
-		if (IS_ERR(cq))
-			return PTR_ERR(cq);
-		pub->cqs[i] = cq;
-		qa.send_cq = cq;
-		qa.recv_cq = cq;
-		qa.cap.max_send_wr = sd + 1 + 1;	/* + REG_MR + drain */
-		qa.cap.max_recv_wr = rd + 1;		/* + drain */
-		qa.cap.max_send_sge = ccm_or(c->send_sge, 1);
-		qa.cap.max_recv_sge = ccm_or(c->recv_sge, 1);
-		qa.sq_sig_type = IB_SIGNAL_REQ_WR;
-		qa.qp_type = IB_QPT_RC;
-		qp = ib_create_qp(pub->pd, &qa);
-		if (IS_ERR(qp))
-			return PTR_ERR(qp);
-		pub->qps[i] = qp;
-		ret = ib_modify_qp(qp, &init, mask);
+/* QP @i with its CQ, moved to INIT by @init. */
+static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
+			      unsigned int i, struct ib_qp_attr *init, int mask)
+{
+	struct ccm_client_link *pub = &link->pub;
+	unsigned int sd = ccm_or(c->send_depth, 16);
+	unsigned int rd = ccm_or(c->recv_depth, 16);
+	struct ib_qp_init_attr qa = {};
+	struct ib_qp *qp;
+	struct ib_cq *cq;
+
+	/* Send + receive, +1 for the memory registration on QP 0. */
+	cq = ib_alloc_cq(pub->device, link, sd + rd + 1,
+			 i % max(pub->device->num_comp_vectors, 1),
+			 c->poll_ctx);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
+	pub->cqs[i] = cq;
+	qa.send_cq = cq;
+	qa.recv_cq = cq;
+	qa.cap.max_send_wr = sd + 1 + 1;	/* + REG_MR + drain */
+	qa.cap.max_recv_wr = rd + 1;		/* + drain */
+	qa.cap.max_send_sge = ccm_or(c->send_sge, 1);
+	qa.cap.max_recv_sge = ccm_or(c->recv_sge, 1);
+	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
+	qa.qp_type = IB_QPT_RC;
+	qp = ib_create_qp(pub->pd, &qa);
+	if (IS_ERR(qp))
+		return PTR_ERR(qp);
+	pub->qps[i] = qp;
+	link->psn[i] = get_random_u32() & 0xffffff;
+	return ib_modify_qp(qp, init, mask);
+}
+
+/**
+ * ccm_link_create() - create a client's verbs resources on a device, in steps
+ * @link: zeroed, with ->cs and ->peer set; then as the last call left it
+ * @ctrl: the connected control connection (its device and path); the same
+ *	  one on every call for @link
+ * @c: the client's description (validated at registration)
+ * @budget: how many more QPs may be created now
+ *
+ * Creates the PD, one CQ per QP, the QPs (moved to INIT: their numbers go
+ * into the OFFER) and, if asked for, the exposed memory with an MR mapped
+ * but not yet registered (its rkey is known already). Also sets how many
+ * RDMA READs each QP takes as responder (link->rd_atomic, for the OFFER).
+ * Each call creates at most *@budget QPs and takes them off *@budget;
+ * link->created is set once everything exists.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 when @link is complete, 1 when QPs remain to be created (call
+ * again), or a negative errno; on error ccm_link_destroy() frees what was
+ * created.
+ */
+int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
+		    const struct ccm_client *c, unsigned int *budget)
+{
+	struct ib_qp_attr init;
+	unsigned int end;
+	int ret, mask;
+
+	if (link->created)
+		return 0;
+	if (!link->pub.qps) {
+		ret = ccm_link_alloc(link, ctrl->device, c);
 		if (ret)
 			return ret;
-		link->psn[i] = get_random_u32() & 0xffffff;
-		cond_resched();	/* up to CCM_MAX_QPS */
 	}
+	ret = ccm_link_qp_attr(ctrl, IB_QPS_INIT, &init, &mask);
+	if (ret)
+		return ret;
+	init.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
+			       IB_ACCESS_REMOTE_WRITE;
+	mask |= IB_QP_ACCESS_FLAGS;
+	end = link->nr_created + min(c->nr_qps - link->nr_created, *budget);
+	while (link->nr_created < end) {
+		ret = ccm_link_create_qp(link, c, link->nr_created, &init,
+					 mask);
+		if (ret)
+			return ret;
+		link->nr_created++;
+		(*budget)--;
+		cond_resched();
+	}
+	if (link->nr_created < c->nr_qps)
+		return 1;
 	if (c->mem_size) {
 		ret = ccm_link_alloc_mem(link, c);
 		if (ret)
 			return ret;
 	}
+	link->created = true;
 	return 0;
 }
 

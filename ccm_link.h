@@ -36,6 +36,8 @@ struct ccm_link {
 	unsigned long flags;
 	struct ccm_peer *peer;		/* whose work to queue on completion */
 	/* Worker only (peer->lock). */
+	unsigned int nr_created;	/* QPs 0..nr_created-1 exist */
+	bool created;		/* ccm_link_create() is done: all of it exists */
 	bool offered;		/* our OFFER (with @answers) went out */
 	bool rts;		/* connecting was tried (see nr_rts) */
 	unsigned int nr_rts;	/* QPs 0..nr_rts-1 are RTS: may carry WRs */
@@ -49,8 +51,16 @@ struct ccm_link {
 	struct work_struct twork;	/* teardown, on ccm_cb_wq after cwork */
 };
 
+/*
+ * QPs created per pass of the clients' sync. Creating a QP with its CQ
+ * takes a few hundred microseconds under emulation, and the worker holds
+ * peer->lock meanwhile: between passes it runs the heartbeat, so that a
+ * node creating thousands of QPs still shows signs of life.
+ */
+#define CCM_LINK_CREATE_BATCH	64
+
 int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		    const struct ccm_client *c);
+		    const struct ccm_client *c, unsigned int *budget);
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic);
 void ccm_link_drain(struct ccm_link *link);

@@ -184,10 +184,11 @@ void ccm_peer_doorbell(struct ccm_peer *peer)
  * of life that also span heartbeat_miss intervals from the last one. The
  * count alone would shorten the window when a sign of life (a control
  * message) falls just before a check; the time alone would declare a loss
- * at the first check after this worker was held up (creating a client's
- * QPs at connect takes tens of ms, during which neither side writes or
- * checks). The interval is the one the timer keeps (whole jiffies); an
- * eighth of it is slack for checks that fire a jiffy early. The loss is
+ * at the first check after this worker was held up (connecting a
+ * client's QPs, or creating a batch of CCM_LINK_CREATE_BATCH of them,
+ * during which this side neither writes nor checks). The interval is the
+ * one the timer keeps (whole jiffies); an eighth of it is slack for
+ * checks that fire a jiffy early. The loss is
  * seen between heartbeat_miss and heartbeat_miss + 1 intervals after the
  * last sign of life when nothing held the worker up.
  */
