@@ -475,7 +475,8 @@ static void ccm_client_connect(struct ccm_peer *peer,
 
 /*
  * Pass 1 of a sync: drop unregistered clients, create missing links, take
- * the leader's offers (follower) and queue every offer not yet made.
+ * the leader's offers (follower) and queue every offer not yet made. The
+ * offers go out in one batch, once every link exists.
  * Return: true if a link is left to create (@budget ran out).
  */
 static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
@@ -512,11 +513,17 @@ static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 				continue;
 			}
 		}
-		link = cs->link;
-		if (!link->created && !ccm_client_build(peer, cs, budget)) {
+		if (!cs->link->created && !ccm_client_build(peer, cs, budget))
 			building |= !!cs->link;
+	}
+	if (!up || building)
+		return building;
+	list_for_each_entry(cs, &ccm_clients, node) {
+		const char *name = cs->client->name;
+
+		link = cs->link;
+		if (!link || cs->st == CCM_CL_FAILED)
 			continue;
-		}
 		r = ccm_remote_find(name);
 		if (!lead && r && !r->used && !link->rts) {
 			/* Take the leader's offer; offer again, answering it. */
@@ -532,7 +539,7 @@ static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 						       "answer queued" : "queued");
 		}
 	}
-	return building;
+	return false;
 }
 
 /*
