@@ -328,8 +328,11 @@ run_case() {	# name -> sets case_ok, case_secs, case_why
 		lf=$(node_log "$d" "$i")
 		if ! grep -q "CCMT-RESULT node=$i pass" "$lf"; then
 			case_ok=0
+			# the reasons on the FAIL line: CI shows only its output's ends
 			grep -q "CCMT-RESULT node=$i fail" "$lf" &&
-				case_why="$case_why${case_why:+; }node$i reported fail" ||
+				case_why="$case_why${case_why:+; }node$i reported fail ($(tr -d '\r' < "$lf" |
+					sed -n 's/^CCMT node=.* FAIL: //p' | head -n 3 |
+					tr '\n' ';' | sed 's/;$//; s/;/; /g'))" ||
 				case_why="$case_why${case_why:+; }node$i reported no result"
 		fi
 		# every boot of the node, killed ones included
