@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # The mirror image of connect_late_partner: node 2 loads first, node 1
-# (the lower address, which wins connect tie-breaks) 10 s later.
+# (the lower address, which wins connect tie-breaks) 13 s later.
 # timeout: 220
 
 node2() {
@@ -13,15 +13,19 @@ node2() {
 	log_identity
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	# the partner checks at about the same time: stay up meanwhile
+	sleep 3
 }
 
 node1() {
 	wait_rxe_active
-	sleep 10
+	sleep 13
 	ccm_load || { fail "modprobe ccm failed"; return; }
 	wait_state connected 60 || fail "not connected within 60 s"
 	check_connected
 	log_identity
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	# the partner checks at about the same time: stay up meanwhile
+	sleep 3
 }

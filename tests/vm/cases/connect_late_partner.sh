@@ -19,6 +19,8 @@ node1() {
 	expect_ge doorbells "$(counter doorbells)" 1
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	# the partner checks at about the same time: stay up meanwhile
+	sleep 3
 	sysfs_dump
 }
 
@@ -32,4 +34,6 @@ node2() {
 	expect_ge doorbells "$(counter doorbells)" 1
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	# the partner checks at about the same time: stay up meanwhile
+	sleep 3
 }

@@ -12,6 +12,8 @@ both() {
 	# Stay up so the partner can run its checks; we must stay connected.
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	# the partner checks at about the same time: stay up meanwhile
+	sleep 3
 	sysfs_dump
 }
 

@@ -30,6 +30,8 @@ both() {
 	expect_ge rxe_sent_pkts "$(rxe_sent_pkts)" 1
 	sleep 8
 	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	# the partner checks at about the same time: stay up meanwhile
+	sleep 3
 }
 
 node1() { both; }

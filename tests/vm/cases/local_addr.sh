@@ -9,7 +9,7 @@
 node1() {
 	wait_rxe_active
 	ccm_load || { fail "modprobe ccm failed"; return; }
-	sleep 9
+	sleep 12
 	expect_ne state_wrong_partner "$(cat $CCM_SYSFS/state)" connected
 	expect_ge rejects_address "$(counter rejects_address)" 1
 	expect_eq handshakes_wrong_partner "$(counter handshakes)" 0
@@ -28,7 +28,7 @@ node2() {
 	sleep 1
 	ccm_load local_addr=169.254.0.3 || { fail "modprobe ccm failed"; return; }
 	expect_eq local_addr "$(cat $CCM_SYSFS/local_addr)" 169.254.0.3
-	# Node 1 reloads 9 s after its load; we loaded about 1 s after it.
+	# Node 1 reloads 12 s after its load; we loaded about 1 s after it.
 	sleep 6
 	expect_ne state_wrong_partner "$(cat $CCM_SYSFS/state)" connected
 	expect_ge connect_failures "$(counter connect_failures)" 1

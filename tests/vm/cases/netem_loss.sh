@@ -65,6 +65,9 @@ node1() {
 	expect_eq partner_lost_at_end "$(counter partner_lost)" 0
 	expect_eq echo0_disconnects_at_end "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	echo_unload || fail "rmmod ccm_echo failed"
+	# Node 2 checks partner_lost once our client is gone; were we to
+	# unload now, a dropped DREQ would leave it to notice the silence.
+	sleep 3
 	ccm_unload || fail "rmmod ccm failed"
 	expect_res_baseline after_unload
 	$TC qdisc del dev eth0 root

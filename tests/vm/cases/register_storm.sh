@@ -5,9 +5,11 @@
 # its ccm_echo) 12 times, waiting 0 to 900 ms, so node 1's registrations
 # and unregistrations race with handshakes, exchanges and lost connections.
 # Then node 2 loads for good with node_id=0x5151 and node 1 loads ccm_echo
-# for good: both must connect, with every client connected now and
-# verified by data. Node 1 unloads first; both check that the RDMA
-# resources are back to the baseline taken before the first load.
+# for good, both with prefix=fin (clients pair by name, so node 2's final
+# clients cannot pair with one of node 1's storm rounds): both must
+# connect, with every client connected now and verified by data. Node 1
+# unloads first; both check that the RDMA resources are back to the
+# baseline taken before the first load.
 #
 # This found the crossing-offer ping-pong (both sides replacing their QPs
 # for the other's newer offer, "disconnected: unregistered by partner" 6-8
@@ -30,19 +32,20 @@ node1() {
 		echo_unload || { fail "rmmod ccm_echo failed ($i)"; return; }
 		i=$((i + 1))
 	done
-	echo_load clients=2 qps=2 || { fail "final modprobe ccm_echo failed"; return; }
+	echo_load clients=2 qps=2 prefix=fin ||
+		{ fail "final modprobe ccm_echo failed"; return; }
 	wait_cmd 150 connected_to 0000000000005151 ||
 		{ fail "never connected to node 2's final incarnation"; return; }
-	echo_wait_current echo 2 2 60 || return
+	echo_wait_current fin 2 2 60 || return
 	check_connected
 	expect_eq messages_invalid "$(counter messages_invalid)" 0
-	echo_log echo0
-	echo_log echo1
+	echo_log fin0
+	echo_log fin1
 	log "after the storm: handshakes=$(counter handshakes) connections_lost=$(counter connections_lost) errors=$(counter errors) messages_sent=$(counter messages_sent) messages_invalid=$(counter messages_invalid) messages_stale=$(counter messages_stale) last_error=$(cat $CCM_SYSFS/last_error)"
 	sleep 4
 	expect_eq state_after_4s "$(state_now)" connected
-	expect_eq echo0_errors "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
-	expect_eq echo1_errors "$(cat /sys/kernel/ccm_echo/echo1/errors)" 0
+	expect_eq fin0_errors "$(cat /sys/kernel/ccm_echo/fin0/errors)" 0
+	expect_eq fin1_errors "$(cat /sys/kernel/ccm_echo/fin1/errors)" 0
 	echo_unload || fail "final rmmod ccm_echo failed"
 	ccm_unload || fail "final rmmod ccm failed"
 	expect_res_baseline after_final_unload
@@ -66,19 +69,20 @@ node2() {
 	done
 	expect_res_baseline after_storm
 	ccm_load node_id=0x5151 || { fail "final modprobe ccm failed"; return; }
-	echo_load clients=2 qps=2 || { fail "final modprobe ccm_echo failed"; return; }
+	echo_load clients=2 qps=2 prefix=fin ||
+		{ fail "final modprobe ccm_echo failed"; return; }
 	wait_state connected 60 || { fail "not connected after the storm"; return; }
-	echo_wait_current echo 2 2 120 || return
+	echo_wait_current fin 2 2 120 || return
 	check_connected
 	expect_eq messages_invalid "$(counter messages_invalid)" 0
-	echo_log echo0
-	echo_log echo1
+	echo_log fin0
+	echo_log fin1
 	log "after the storm: handshakes=$(counter handshakes) messages_sent=$(counter messages_sent) messages_invalid=$(counter messages_invalid) messages_stale=$(counter messages_stale) last_error=$(cat $CCM_SYSFS/last_error)"
 	# node 1 unregisters its clients about 4 s after they were verified
-	wait_cmd 60 sh -c '[ "$(cat /sys/kernel/ccm_echo/echo0/connected)" = 0 ]' ||
+	wait_cmd 60 sh -c '[ "$(cat /sys/kernel/ccm_echo/fin0/connected)" = 0 ]' ||
 		fail "partner's clients never went away"
-	expect_eq echo0_errors "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
-	dmesg | grep -q "ccm_echo: echo0: disconnected: unregistered by partner" ||
+	expect_eq fin0_errors "$(cat /sys/kernel/ccm_echo/fin0/errors)" 0
+	dmesg | grep -q "ccm_echo: fin0: disconnected: unregistered by partner" ||
 		fail "no 'unregistered by partner' disconnect"
 	echo_unload || fail "final rmmod ccm_echo failed"
 	ccm_unload || fail "final rmmod ccm failed"

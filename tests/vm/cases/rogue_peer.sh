@@ -47,7 +47,19 @@ node2() {
 		modprobe ccm_rogue peer_addr="$PEER_ADDR" rogue=$m ||
 			{ fail "modprobe ccm_rogue rogue=$m"; return; }
 		log "rogue mode $m loaded"
-		sleep 6
+		case $m in
+		5 | 6 | 9)
+			# node 1 must connect to the rogue first, which after
+			# the bad handshakes of modes 3 and 4 can take a
+			# backoff of several seconds
+			wait_cmd 30 counter_ge handshakes 1 ||
+				fail "rogue mode $m never connected"
+			sleep 3
+			;;
+		*)
+			sleep 6
+			;;
+		esac
 		log "rogue mode $m: state $(cat $CCM_SYSFS/state)"
 		rmmod ccm_rogue || fail "rmmod ccm_rogue ($m)"
 	done
