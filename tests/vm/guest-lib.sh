@@ -306,9 +306,17 @@ connected_to() {
 	[ "$(state_now)" = connected ] && [ "$(cat $CCM_SYSFS/peer_node_id)" = "$1" ]
 }
 
-# handshakes_ge N: connected with at least N handshakes
-connected_handshakes_ge() {
-	[ "$(state_now)" = connected ] && [ "$(counter handshakes)" -ge "$1" ]
+# connected_counter_ge NAME N: connected, with counter NAME at least N
+connected_counter_ge() {
+	[ "$(state_now)" = connected ] && counter_ge "$1" "$2"
+}
+
+# stays_connected: still connected 8 s on; then up 3 s more, since the
+# partner makes the same check at about the same time
+stays_connected() {
+	sleep 8
+	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
+	sleep 3
 }
 
 # echo_connected_now NAME: the client holds a link and ccm says connected

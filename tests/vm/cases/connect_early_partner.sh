@@ -11,10 +11,7 @@ node2() {
 	wait_state connected 60 || fail "not connected within 60 s"
 	check_connected
 	log_identity
-	sleep 8
-	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
-	# the partner checks at about the same time: stay up meanwhile
-	sleep 3
+	stays_connected
 }
 
 node1() {
@@ -24,8 +21,5 @@ node1() {
 	wait_state connected 60 || fail "not connected within 60 s"
 	check_connected
 	log_identity
-	sleep 8
-	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
-	# the partner checks at about the same time: stay up meanwhile
-	sleep 3
+	stays_connected
 }

@@ -10,10 +10,7 @@ both() {
 	check_connected
 	log_identity
 	# Stay up so the partner can run its checks; we must stay connected.
-	sleep 8
-	expect_eq state_after_8s "$(cat $CCM_SYSFS/state)" connected
-	# the partner checks at about the same time: stay up meanwhile
-	sleep 3
+	stays_connected
 	sysfs_dump
 }
 

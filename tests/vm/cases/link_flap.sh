@@ -45,7 +45,7 @@ flap() {
 		wait_cmd 30 carrier_is 1 || { fail "carrier never came back"; return; }
 		t_up=$(now_ms)
 	fi
-	wait_cmd 60 connected_handshakes_ge $((hs + 1)) || { fail "not connected again"; return; }
+	wait_cmd 60 connected_counter_ge handshakes $((hs + 1)) || { fail "not connected again"; return; }
 	t_conn=$(now_ms)
 	echo_wait_round echo0 2 2 60 || return
 	t_ver=$(now_ms)

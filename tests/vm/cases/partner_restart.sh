@@ -32,7 +32,7 @@ node1() {
 	dmesg | grep -q "ccm_echo: echo0: disconnected: partner lost" ||
 		fail "no 'partner lost' disconnect in dmesg"
 	# Node 2 boots again (seconds under TCG) and loads ccm and ccm_echo.
-	wait_cmd 120 connected_handshakes_ge 2 || { fail "no reconnect to the restarted partner"; return; }
+	wait_cmd 120 connected_counter_ge handshakes 2 || { fail "no reconnect to the restarted partner"; return; }
 	t_conn=$(now_ms)
 	echo_wait_round echo0 2 2 60 || return
 	t_ver=$(now_ms)
