@@ -111,6 +111,7 @@ static const char * const ccm_reason_names[] = {
 	[CCM_DISC_DEVICE_GONE]		= "local device gone",
 	[CCM_DISC_UNREGISTERED]		= "unregistered",
 	[CCM_DISC_FAILED]		= "failed",
+	[CCM_DISC_LINK_DOWN]		= "interconnect link down",
 };
 
 /**
@@ -297,7 +298,7 @@ static void ccm_msgbuf_flush(struct ccm_msgbuf *mb)
 	if (!mb->used)
 		return;
 	len = ccm_wire_msg_finish(mb->buf);
-	ret = ccm_rdma_send_msg(peer, mb->buf, len);
+	ret = ccm_peer_send_msg(peer, mb->buf, len);
 	if (ret)
 		ccm_peer_error(peer, "cannot send a control message (%d)", ret);
 	mb->used = false;
@@ -308,7 +309,7 @@ static int ccm_msgbuf_start(struct ccm_msgbuf *mb)
 {
 	mb->used = true;
 	return ccm_wire_msg_init(mb->buf, CCM_MSG_MAX, mb->type,
-				 mb->peer->cur_gen);
+				 ccm_peer_ctrl_gen(mb->peer));
 }
 
 /* Add an OFFER entry, sending the message first when it is full. */
@@ -397,7 +398,7 @@ static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 	if (!link)
 		return NULL;
 	link->cs = cs;
-	link->gen = peer->cur_gen;
+	link->gen = ccm_peer_ctrl_gen(peer);
 	link->incarnation = ++ccm_incarnation ?: ++ccm_incarnation;
 	link->peer = peer;
 	INIT_WORK(&link->cwork, ccm_link_connected_work);
@@ -422,7 +423,7 @@ static bool ccm_client_build(struct ccm_peer *peer,
 
 	if (!*budget)
 		return false;
-	ret = ccm_link_create(cs->link, ccm_rdma_ctrl_id(peer), cs->client,
+	ret = ccm_link_create(cs->link, ccm_peer_ctrl_id(peer), cs->client,
 			      budget);
 	if (ret > 0)
 		return false;
@@ -459,7 +460,7 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	link->pub.remote_rkey = r->mem_rkey;
 	link->pub.remote_size = r->mem_len;
 	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
-	ret = ccm_link_connect(link, ccm_rdma_ctrl_id(peer), r->qps,
+	ret = ccm_link_connect(link, ccm_peer_ctrl_id(peer), r->qps,
 			       r->rd_atomic);
 	link->rts = true;
 	if (ret) {
@@ -620,8 +621,8 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 				    .buf = peer->msgbuf[1] };
 	struct ccm_msgbuf gone = { .peer = peer, .type = CCM_MSG_GONE,
 				   .buf = peer->msgbuf[2] };
-	bool up = peer->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer);
-	bool lead = ccm_rdma_ctrl_leads(peer);
+	bool up = ccm_peer_ctrl_up(peer);
+	bool lead = ccm_peer_ctrl_leads(peer);
 	unsigned int budget = CCM_LINK_CREATE_BATCH;
 	bool building;
 
@@ -658,7 +659,7 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 			ccm_remote_del(r);
 		} else if (ccm_nr_remotes >= CCM_MAX_CLIENTS) {
 			/* More clients than a node can have. */
-			ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+			ccm_peer_stat_msg(peer, CCM_STAT_MSGS_INVALID);
 			ccm_peer_error(peer, "offer for %.*s refused: over %u partner clients",
 				       CCM_NAME_MAX, o.name, CCM_MAX_CLIENTS);
 			continue;
@@ -716,9 +717,9 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 				trace_ccm_client_event(r->name, "ready",
 						       "received");
 			} else if (r) {	/* for a link it replaced since */
-				ccm_stat_inc(peer, CCM_STAT_MSGS_STALE);
+				ccm_peer_stat_msg(peer, CCM_STAT_MSGS_STALE);
 			} else {	/* READY before any OFFER */
-				ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+				ccm_peer_stat_msg(peer, CCM_STAT_MSGS_INVALID);
 			}
 			continue;
 		}
@@ -742,8 +743,9 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 }
 
 /**
- * ccm_clients_rx() - a control message arrived on the current connection
+ * ccm_clients_rx() - a control message arrived on a link's connection
  * @peer: the partner
+ * @path: the link it came on
  * @gen: the connection's generation
  * @msg: the message as received
  * @len: its length
@@ -752,18 +754,23 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
  *
  * Context: peer->work, peer->lock held.
  */
-void ccm_clients_rx(struct ccm_peer *peer, u32 gen, const void *msg,
-		    size_t len)
+void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
+		    const void *msg, size_t len)
 {
 	enum ccm_wire_status st;
 	struct ccm_msg_info mi;
 
 	lockdep_assert_held(&peer->lock);
+	/* The partner's clients talk to ours on the clients' link only. */
+	if (path != peer->cpath) {
+		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
+		return;
+	}
 	st = ccm_wire_msg_decode(msg, len, &mi);
 	if (!st && mi.gen != gen)
 		st = CCM_WIRE_GEN;
 	if (st) {
-		ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
+		ccm_peer_stat_msg(peer, CCM_STAT_MSGS_INVALID);
 		ccm_peer_error(peer, "control message refused: %s",
 			       ccm_wire_status_str(st));
 		return;
@@ -788,20 +795,21 @@ void ccm_clients_rx(struct ccm_peer *peer, u32 gen, const void *msg,
 void ccm_clients_up(struct ccm_peer *peer)
 {
 	lockdep_assert_held(&peer->lock);
-	if (ccm_remotes_gen != peer->cur_gen) {
+	if (ccm_remotes_gen != ccm_peer_ctrl_gen(peer)) {
 		ccm_remotes_clear();
-		ccm_remotes_gen = peer->cur_gen;
+		ccm_remotes_gen = ccm_peer_ctrl_gen(peer);
 	}
 	ccm_clients_sync(peer);
 }
 
 /**
- * ccm_clients_down() - the connection is gone: disconnect every client
- * @peer: the partner; peer->down_reason says why
+ * ccm_clients_down() - the clients' link is gone: disconnect every client
+ * @peer: the partner
+ * @reason: what the clients are told (enum ccm_disconnect_reason)
  *
  * Context: peer->work, module unload or device removal; peer->lock held.
  */
-void ccm_clients_down(struct ccm_peer *peer)
+void ccm_clients_down(struct ccm_peer *peer, int reason)
 {
 	struct ccm_client_state *cs;
 
@@ -809,11 +817,10 @@ void ccm_clients_down(struct ccm_peer *peer)
 	ccm_remotes_clear();
 	mutex_lock(&ccm_clients_lock);
 	list_for_each_entry(cs, &ccm_clients, node) {
-		ccm_link_release(cs, peer->down_reason);
+		ccm_link_release(cs, reason);
 		ccm_client_set_state(cs, CCM_CL_PENDING);
 	}
 	mutex_unlock(&ccm_clients_lock);
-	peer->down_reason = CCM_DISC_PARTNER_LOST;
 }
 
 /**

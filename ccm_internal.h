@@ -5,10 +5,18 @@
  * Objects and who owns them:
  *   struct ccm_config  the validated module parameters (ccm_main.c), read-only
  *                      once the module is loaded.
- *   struct ccm_peer    one partner: the handshake FSM, its timers, the
- *                      sentinel page, the counters (ccm_peer.c).
- *   struct ccm_conn    one RDMA CM connection to that partner, or the
- *                      listener; opaque outside ccm_rdma.c.
+ *   struct ccm_peer    one partner: the session over its links, the
+ *                      partner's state and verdict, the clients' link
+ *                      (ccm_peer.c).
+ *   struct ccm_path    one interconnect link to that partner: the
+ *                      handshake FSM, its timers, the sentinel page, the
+ *                      heartbeat, the counters (ccm_path.c).
+ *   struct ccm_conn    one RDMA CM connection on a link, or a listener;
+ *                      opaque outside ccm_rdma.c.
+ *
+ * Dependencies run one way: clients -> partner -> link -> transport ->
+ * wire/FSM; a link reports up to its partner only through the
+ * ccm_peer_path_*() calls.
  *
  * Context: all FSM work runs on ccm_wq (ordered) under peer->lock. RDMA CM
  * and completion handlers never take peer->lock: they record what happened
@@ -64,9 +72,14 @@ struct ib_qp;
 struct ib_send_wr;
 struct rdma_cm_id;
 
+/* Interconnect links (paths) to one partner; links/<n> in sysfs. */
+#define CCM_MAX_PATHS	4
+
 struct ccm_config {
-	struct sockaddr_storage peer_addr;	/* with the CM port */
-	struct sockaddr_storage local_addr;	/* family 0 when unset */
+	unsigned int nr_paths;		/* 1 to CCM_MAX_PATHS */
+	/* Per link, in the order given; peer_addr with the CM port. */
+	struct sockaddr_storage peer_addr[CCM_MAX_PATHS];
+	struct sockaddr_storage local_addr[CCM_MAX_PATHS]; /* family 0: any */
 	u16 port;
 	u64 node_id;
 	u32 connect_timeout_ms;
@@ -114,47 +127,55 @@ enum ccm_stat {
 	CCM_STAT_DOORBELLS,
 	CCM_STAT_HEARTBEATS_SENT,
 	CCM_STAT_HEARTBEATS_SKIPPED,
-	CCM_STAT_PARTNER_LOST,
+	CCM_STAT_LINK_LOST,		/* heartbeat silent on this link */
 	CCM_STAT_NR
 };
 
 extern const char * const ccm_stat_names[CCM_STAT_NR];
+
+/* The partner's counters, beside the links' (summed) in counters/. */
+enum ccm_pstat {
+	CCM_PSTAT_PARTNER_LOST,		/* every link lost, one silent */
+	CCM_PSTAT_LINKS_DOWN,		/* a link lost, another still up */
+	CCM_PSTAT_REDUNDANCY_LOST,	/* down to one connected link */
+	CCM_PSTAT_NR
+};
+
+extern const char * const ccm_pstat_names[CCM_PSTAT_NR];
 
 struct ccm_evq_entry {
 	u8 ev;			/* enum ccm_event */
 	u32 gen;		/* connection generation it belongs to */
 };
 
-/**
- * struct ccm_peer - one partner and the handshake with it
- *
- * @lock protects every field below it except where noted. Taken only in
- * process context (ccm_wq work, sysfs, module load/unload, ib_client).
- */
 #define CCM_MSGBUF_NR	3	/* message types built at once */
 
-struct ccm_peer {
-	const struct ccm_config *cfg;
-	u64 node_id;			/* ours; constant */
-	u64 epoch;			/* ours, random per load; constant */
+/**
+ * struct ccm_path - one interconnect link to the partner
+ *
+ * Its own control connection, sentinel page, five-state handshake,
+ * heartbeat, backoff, counters and last error. Every field under
+ * peer->lock unless noted: the links of a partner share its lock, and
+ * all of their work runs on the ordered ccm_wq.
+ */
+struct ccm_path {
+	struct ccm_peer *peer;		/* owner; constant */
+	unsigned int idx;		/* links/<idx>; constant */
+	const struct ccm_config *cfg;	/* constant */
+	const struct sockaddr_storage *peer_addr;	/* constant */
+	const struct sockaddr_storage *local_addr;	/* family 0: any */
 	struct page *sentinel;		/* pinned; constant */
-	/*
-	 * Control messages being built (OFFER, READY, GONE), under @lock;
-	 * allocated once: an order-3 allocation on a busy node can stall.
-	 */
-	void *msgbuf[CCM_MSGBUF_NR];
-	struct work_struct work;	/* runs connection events */
 	struct delayed_work timer;	/* the current state's timeout */
 	struct delayed_work poll;	/* watches our mailbox */
-	struct list_head node;		/* in ccm_peers, under ccm_peers_lock */
+	struct kobject kobj;		/* links/<idx>; frees this */
 
-	/* Connection requests from the CM handler, for ->work. */
+	/* Connection requests from the CM handler, for peer->work. */
 	spinlock_t incoming_lock;	/* protects @incoming */
 	struct list_head incoming;
 
-	struct mutex lock;		/* protects the fields below */
-	bool stopping;
 	enum ccm_state state;
+	bool up;			/* counted in peer->nr_up */
+	bool silent;			/* being left for heartbeat silence */
 	struct ccm_conn *listener;
 	struct ccm_conn *cur;		/* the connection the FSM uses */
 	u32 cur_gen;			/* its generation, kept after release */
@@ -176,63 +197,137 @@ struct ccm_peer {
 	u32 backoff_ms;
 	u64 attempt_start_ns;
 	u64 last_handshake_ns;
-	u64 peer_node_id;		/* last partner seen */
+	u64 peer_node_id;		/* last partner seen on this link */
 	u64 peer_epoch;
 	u64 restarted_from;		/* its previous epoch, until logged */
+	char last_error[CCM_LAST_ERROR_LEN];
+	/* Written under peer->lock, read locklessly by sysfs. */
+	u64 stats[CCM_STAT_NR];
+};
+
+/**
+ * struct ccm_peer - one partner: the session over its links
+ *
+ * The partner is connected while at least one of its links is; it is
+ * lost only when the last one goes. The clients run on one link at a
+ * time (@cpath).
+ *
+ * @lock protects every field below it and every field of the links.
+ * Taken only in process context (ccm_wq work, sysfs, module load and
+ * unload, ib_client).
+ */
+struct ccm_peer {
+	const struct ccm_config *cfg;
+	u64 node_id;			/* ours; constant */
+	u64 epoch;			/* ours, random per load; constant */
+	unsigned int nr_paths;		/* constant */
+	struct ccm_path *paths[CCM_MAX_PATHS];	/* constant */
+	/*
+	 * Control messages being built (OFFER, READY, GONE), under @lock;
+	 * allocated once: an order-3 allocation on a busy node can stall.
+	 */
+	void *msgbuf[CCM_MSGBUF_NR];
+	struct work_struct work;	/* connection events, the clients */
+	struct list_head node;		/* in ccm_peers, under ccm_peers_lock */
+
+	struct mutex lock;		/* protects the fields below */
+	bool stopping;
+	struct ccm_path *cpath;		/* the link the clients use */
+	unsigned int nr_up;		/* links connected */
+	enum ccm_state state;		/* the partner's, for sysfs */
+	const char *uevent_state;	/* the state name last sent */
+	u64 peer_node_id;		/* last partner seen on any link */
+	u64 peer_epoch;
+	u64 last_detection_ns;		/* proof of life to partner lost */
 	int down_reason;		/* enum ccm_disconnect_reason, next loss */
 	char last_error[CCM_LAST_ERROR_LEN];
 	/* Written under @lock, read locklessly by sysfs. */
-	u64 stats[CCM_STAT_NR];
+	u64 stats[CCM_PSTAT_NR];
 };
 
 extern struct workqueue_struct *ccm_wq;
 
-static inline void ccm_stat_inc(struct ccm_peer *peer, enum ccm_stat s)
+static inline void ccm_stat_inc(struct ccm_path *path, enum ccm_stat s)
+{
+	lockdep_assert_held(&path->peer->lock);
+	WRITE_ONCE(path->stats[s], path->stats[s] + 1);
+}
+
+static inline void ccm_pstat_inc(struct ccm_peer *peer, enum ccm_pstat s)
 {
 	lockdep_assert_held(&peer->lock);
 	WRITE_ONCE(peer->stats[s], peer->stats[s] + 1);
 }
 
-/* ccm_peer.c */
+/* ccm_peer.c: the partner over its links */
 int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out);
 void ccm_peer_destroy(struct ccm_peer *peer);
-void ccm_peer_event(struct ccm_peer *peer, enum ccm_event ev, u32 gen);
-void ccm_peer_conn_ready(struct ccm_peer *peer);
-void ccm_peer_kick(struct ccm_peer *peer);
-__printf(3, 4)
-void __ccm_peer_error(struct ccm_peer *peer, bool warn, const char *fmt, ...);
-#define ccm_peer_error(peer, fmt, ...) \
-	__ccm_peer_error(peer, true, fmt, ##__VA_ARGS__)
-#define ccm_peer_note(peer, fmt, ...) \
-	__ccm_peer_error(peer, false, fmt, ##__VA_ARGS__)
-void ccm_peer_record_partner(struct ccm_peer *peer, u64 node_id, u64 epoch);
-void ccm_peer_alive(struct ccm_peer *peer);
-void ccm_peer_doorbell(struct ccm_peer *peer);
+void ccm_peer_path_up(struct ccm_path *path);
+void ccm_peer_path_down(struct ccm_path *path);
+void ccm_peer_state_changed(struct ccm_peer *peer);
+void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch);
+struct ccm_path *ccm_peer_route(struct ccm_peer *peer,
+				const struct sockaddr_storage *src);
+__printf(2, 3)
+void ccm_peer_error(struct ccm_peer *peer, const char *fmt, ...);
+struct rdma_cm_id *ccm_peer_ctrl_id(struct ccm_peer *peer);
+bool ccm_peer_ctrl_leads(struct ccm_peer *peer);
+u32 ccm_peer_ctrl_gen(struct ccm_peer *peer);
+bool ccm_peer_ctrl_up(struct ccm_peer *peer);
+int ccm_peer_send_msg(struct ccm_peer *peer, const void *msg, size_t len);
+void ccm_peer_stat_msg(struct ccm_peer *peer, enum ccm_stat s);
 extern struct mutex ccm_peers_lock;
 extern struct list_head ccm_peers;
+
+/* ccm_path.c: one link's handshake and heartbeat */
+int ccm_path_create(struct ccm_peer *peer, unsigned int idx,
+		    struct ccm_path **out);
+void ccm_path_start(struct ccm_path *path);
+void ccm_path_stop(struct ccm_path *path);
+void ccm_path_free(struct ccm_path *path);
+void ccm_path_event(struct ccm_path *path, enum ccm_event ev, u32 gen);
+void ccm_path_conn_ready(struct ccm_path *path);
+void ccm_path_kick(struct ccm_path *path);
+__printf(3, 4)
+void __ccm_path_error(struct ccm_path *path, bool warn, const char *fmt, ...);
+#define ccm_path_error(path, fmt, ...) \
+	__ccm_path_error(path, true, fmt, ##__VA_ARGS__)
+#define ccm_path_note(path, fmt, ...) \
+	__ccm_path_error(path, false, fmt, ##__VA_ARGS__)
+void ccm_path_record_partner(struct ccm_path *path, u64 node_id, u64 epoch);
+void ccm_path_alive(struct ccm_path *path);
+void ccm_path_doorbell(struct ccm_path *path);
 
 /* ccm_rdma.c */
 int ccm_rdma_init(void);
 void ccm_rdma_exit(void);
-void ccm_rdma_stop(struct ccm_peer *peer);
-void ccm_rdma_process(struct ccm_peer *peer);
-int ccm_rdma_read(struct ccm_peer *peer);
-int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg);
-void ccm_rdma_release(struct ccm_peer *peer, u32 gen);
-void ccm_rdma_poll_mbox(struct ccm_peer *peer);
-bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg);
-void ccm_rdma_publish(struct ccm_peer *peer);
-bool ccm_rdma_cur_ready(struct ccm_peer *peer);
+void ccm_rdma_stop(struct ccm_path *path);
+void ccm_rdma_process(struct ccm_path *path);
+int ccm_rdma_read(struct ccm_path *path);
+int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg);
+void ccm_rdma_release(struct ccm_path *path, u32 gen);
+void ccm_rdma_poll_mbox(struct ccm_path *path);
+bool ccm_rdma_write_busy(struct ccm_path *path, enum ccm_mbox_msg msg);
+void ccm_rdma_publish(struct ccm_path *path);
+bool ccm_rdma_cur_ready(struct ccm_path *path);
 int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr);
-int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len);
-struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer);
-bool ccm_rdma_ctrl_leads(struct ccm_peer *peer);
+int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len);
+struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_path *path);
+bool ccm_rdma_ctrl_leads(struct ccm_path *path);
+const char *ccm_rdma_device_name(struct ccm_path *path);
+bool ccm_addr_equal(const struct sockaddr_storage *a,
+		    const struct sockaddr_storage *b);
 
 /* ccm_sysfs.c */
 int ccm_sysfs_init(void);
 void ccm_sysfs_exit(void);
 int ccm_sysfs_add_peer(struct ccm_peer *peer);
 void ccm_sysfs_del_peer(struct ccm_peer *peer);
+int ccm_sysfs_add_path(struct ccm_path *path);
+void ccm_sysfs_del_path(struct ccm_path *path);
+void ccm_sysfs_put_path(struct ccm_path *path);
+void ccm_sysfs_uevent_link(struct ccm_path *path, bool up);
+void ccm_sysfs_uevent_redundancy(struct ccm_peer *peer, bool restored);
 struct kobject *ccm_sysfs_root(void);
 void ccm_sysfs_uevent_state(struct ccm_peer *peer);
 void ccm_sysfs_uevent(char **envp);
@@ -240,10 +335,10 @@ void ccm_sysfs_uevent(char **envp);
 /* ccm_clients.c */
 int ccm_clients_init(void);
 void ccm_clients_exit(void);
-void ccm_clients_rx(struct ccm_peer *peer, u32 gen, const void *msg,
-		    size_t len);
+void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
+		    const void *msg, size_t len);
 void ccm_clients_up(struct ccm_peer *peer);
-void ccm_clients_down(struct ccm_peer *peer);
+void ccm_clients_down(struct ccm_peer *peer, int reason);
 void ccm_clients_process(struct ccm_peer *peer);
 void ccm_clients_flush(void);
 

@@ -3,6 +3,7 @@
  * ccm - cluster connection manager: module parameters and the init/exit
  * ladder. Nothing else lives here.
  */
+#include <linux/if.h>
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -16,12 +17,12 @@
 static char *peer_addr;
 module_param(peer_addr, charp, 0444);
 MODULE_PARM_DESC(peer_addr,
-		 "Partner's interconnect address, IPv4 or IPv6 (fe80::1%eth0 for link-local); required");
+		 "Partner's interconnect address, IPv4 or IPv6 (fe80::1%eth0 for link-local); a comma-separated list for several links (up to 4), in the same order on both nodes; required");
 
 static char *local_addr;
 module_param(local_addr, charp, 0444);
 MODULE_PARM_DESC(local_addr,
-		 "Local interconnect address to use and listen on (default: any, routed to peer_addr)");
+		 "Local interconnect address to use and listen on, one per link in peer_addr's order (default: any, routed to peer_addr)");
 
 static ushort port = 7471;
 module_param(port, ushort, 0444);
@@ -123,18 +124,57 @@ static struct ccm_client ccm_rogue_client = {
 static struct ccm_config ccm_cfg;
 static struct ccm_peer *ccm_peer;
 
-static int ccm_parse_addr(const char *name, const char *val, u16 port,
-			  struct sockaddr_storage *ss)
+/*
+ * Parse a comma-separated list of up to CCM_MAX_PATHS addresses into @ss.
+ * Return: the number of addresses, or -EINVAL after one pr_err().
+ */
+static int ccm_parse_addr_list(const char *name, const char *val, u16 port,
+			       struct sockaddr_storage *ss)
 {
-	char portstr[8];
+	char portstr[8], one[INET6_ADDRSTRLEN + IFNAMSIZ + 2];
+	const char *p = val, *end;
+	unsigned int n = 0, i;
+	size_t len;
 
 	snprintf(portstr, sizeof(portstr), "%u", port);
-	if (inet_pton_with_scope(&init_net, AF_UNSPEC, val, portstr, ss)) {
-		pr_err("ccm: %s='%s' is not an IPv4 or IPv6 address\n", name,
-		       val);
-		return -EINVAL;
+	for (;;) {
+		end = strchrnul(p, ',');
+		len = end - p;
+		if (n == CCM_MAX_PATHS) {
+			pr_err("ccm: %s='%s': more than %u addresses\n", name,
+			       val, CCM_MAX_PATHS);
+			return -EINVAL;
+		}
+		if (!len || len >= sizeof(one)) {
+			pr_err("ccm: %s='%s': address %u is %s\n", name, val,
+			       n + 1, len ? "too long" : "empty");
+			return -EINVAL;
+		}
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (inet_pton_with_scope(&init_net, AF_UNSPEC, one, portstr,
+					 &ss[n])) {
+			pr_err("ccm: %s='%s': '%s' is not an IPv4 or IPv6 address\n",
+			       name, val, one);
+			return -EINVAL;
+		}
+		if (ss[n].ss_family != ss[0].ss_family) {
+			pr_err("ccm: %s='%s': '%s' is not of the first address's family\n",
+			       name, val, one);
+			return -EINVAL;
+		}
+		for (i = 0; i < n; i++) {
+			if (ccm_addr_equal(&ss[i], &ss[n])) {
+				pr_err("ccm: %s='%s': '%s' is given twice\n",
+				       name, val, one);
+				return -EINVAL;
+			}
+		}
+		n++;
+		if (!*end)
+			return n;
+		p = end + 1;
 	}
-	return 0;
 }
 
 static int ccm_check_range(const char *name, uint val, uint min, uint max)
@@ -159,15 +199,22 @@ static int ccm_config_parse(struct ccm_config *cfg)
 		pr_err("ccm: port=0 is not a valid port\n");
 		return -EINVAL;
 	}
-	ret = ccm_parse_addr("peer_addr", peer_addr, port, &cfg->peer_addr);
-	if (ret)
+	ret = ccm_parse_addr_list("peer_addr", peer_addr, port,
+				  cfg->peer_addr);
+	if (ret < 0)
 		return ret;
+	cfg->nr_paths = ret;
 	if (local_addr && *local_addr) {
-		ret = ccm_parse_addr("local_addr", local_addr, port,
-				     &cfg->local_addr);
-		if (ret)
+		ret = ccm_parse_addr_list("local_addr", local_addr, port,
+					  cfg->local_addr);
+		if (ret < 0)
 			return ret;
-		if (cfg->local_addr.ss_family != cfg->peer_addr.ss_family) {
+		if (ret != cfg->nr_paths) {
+			pr_err("ccm: local_addr='%s' names %d addresses, peer_addr='%s' %u: one local address per link\n",
+			       local_addr, ret, peer_addr, cfg->nr_paths);
+			return -EINVAL;
+		}
+		if (cfg->local_addr[0].ss_family != cfg->peer_addr[0].ss_family) {
 			pr_err("ccm: local_addr='%s' is not of peer_addr's address family\n",
 			       local_addr);
 			return -EINVAL;

@@ -6,7 +6,7 @@
  * (active) and connections the partner makes (passive). Handlers run in
  * the RDMA CM's process context or in softirq (completions); they only
  * record what happened in the connection, set a bit in conn->pending and
- * queue peer->work. Every verbs object is created and destroyed by that
+ * queue path->peer->work. Every verbs object is created and destroyed by that
  * work (or by module unload / device removal) under peer->lock, so no
  * handler ever races with a teardown: a connection is freed only after
  * its QP is drained and its CM id destroyed, which waits for its handlers.
@@ -101,10 +101,10 @@ struct ccm_tx {
 };
 
 struct ccm_conn {
-	struct ccm_peer *peer;
+	struct ccm_path *path;
 	enum ccm_conn_kind kind;
 	struct rdma_cm_id *cm_id;
-	struct list_head node;		/* peer->conns or peer->incoming */
+	struct list_head node;		/* path->conns or path->incoming */
 	u32 gen;
 
 	/* Written by handlers before they set the bit, read after it. */
@@ -178,7 +178,7 @@ static void ccm_conn_signal(struct ccm_conn *conn, unsigned int bit)
 	/* Pairs with ccm_next_pending(): the data before the bit. */
 	smp_mb__before_atomic();
 	set_bit(bit, &conn->pending);
-	queue_work(ccm_wq, &conn->peer->work);
+	queue_work(ccm_wq, &conn->path->peer->work);
 }
 
 /* ---- completion handlers: softirq, record and defer ---- */
@@ -303,7 +303,7 @@ static void ccm_conn_save_priv(struct ccm_conn *conn, const void *data, u8 len)
 		memcpy(conn->priv, data, conn->priv_len);
 }
 
-static struct ccm_conn *ccm_conn_alloc(struct ccm_peer *peer,
+static struct ccm_conn *ccm_conn_alloc(struct ccm_path *path,
 				       enum ccm_conn_kind kind)
 {
 	struct ccm_conn *conn = kzalloc(sizeof(*conn), GFP_KERNEL);
@@ -311,7 +311,7 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_peer *peer,
 
 	if (!conn)
 		return NULL;
-	conn->peer = peer;
+	conn->path = path;
 	conn->kind = kind;
 	INIT_LIST_HEAD(&conn->node);
 	conn->recv_cqe.done = ccm_recv_done;
@@ -331,10 +331,19 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_peer *peer,
 static int ccm_cm_request(struct ccm_conn *listener, struct rdma_cm_id *id,
 			  struct rdma_cm_event *ev)
 {
-	struct ccm_peer *peer = listener->peer;
+	struct ccm_path *path;
 	struct ccm_conn *conn;
 
-	conn = ccm_conn_alloc(peer, CCM_CONN_PASSIVE);
+	/*
+	 * To the link of the partner address it comes from; a wildcard
+	 * listener serves every link. From no partner address: the
+	 * listener's own link refuses it.
+	 */
+	path = ccm_peer_route(listener->path->peer,
+			      (struct sockaddr_storage *)&id->route.addr.dst_addr) ?:
+	       listener->path;
+
+	conn = ccm_conn_alloc(path, CCM_CONN_PASSIVE);
 	if (!conn)
 		return -ENOMEM;		/* the RDMA CM destroys @id */
 	conn->cm_id = id;
@@ -343,10 +352,10 @@ static int ccm_cm_request(struct ccm_conn *listener, struct rdma_cm_id *id,
 			   ev->param.conn.private_data_len);
 	memcpy(&conn->src, &id->route.addr.dst_addr, sizeof(conn->src));
 	memcpy(&conn->dst, &id->route.addr.src_addr, sizeof(conn->dst));
-	spin_lock(&peer->incoming_lock);
-	list_add_tail(&conn->node, &peer->incoming);
-	spin_unlock(&peer->incoming_lock);
-	queue_work(ccm_wq, &peer->work);
+	spin_lock(&path->incoming_lock);
+	list_add_tail(&conn->node, &path->incoming);
+	spin_unlock(&path->incoming_lock);
+	queue_work(ccm_wq, &path->peer->work);
 	return 0;
 }
 
@@ -398,8 +407,18 @@ static int ccm_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 
 /* ---- addresses ---- */
 
-static bool ccm_addr_equal(const struct sockaddr_storage *a,
-			   const struct sockaddr_storage *b)
+/**
+ * ccm_addr_equal() - do two socket addresses name the same host address?
+ * @a: one address
+ * @b: the other
+ *
+ * Ports and scopes are not compared.
+ *
+ * Context: any.
+ * Return: true when the family and the address are equal.
+ */
+bool ccm_addr_equal(const struct sockaddr_storage *a,
+		    const struct sockaddr_storage *b)
 {
 	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
 	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
@@ -516,17 +535,17 @@ static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
  */
 static void ccm_conn_destroy(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ib_device *dev = conn->cm_id ? conn->cm_id->device : NULL;
 
-	lockdep_assert_held(&peer->lock);
+	lockdep_assert_held(&path->peer->lock);
 	list_del_init(&conn->node);
-	if (peer->cur == conn) {
-		peer->cur = NULL;
-		peer->pending_read = 0;
+	if (path->cur == conn) {
+		path->cur = NULL;
+		path->pending_read = 0;
 	}
-	if (peer->listener == conn)
-		peer->listener = NULL;
+	if (path->listener == conn)
+		path->listener = NULL;
 
 	if (conn->established)
 		rdma_disconnect(conn->cm_id);
@@ -566,20 +585,20 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
  */
 static void ccm_conn_fail(struct ccm_conn *conn, enum ccm_event ev)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	u32 gen = conn->gen;
 
-	if (conn != peer->cur) {
+	if (conn != path->cur) {
 		ccm_conn_destroy(conn);
 		return;
 	}
-	ccm_peer_event(peer, ev, gen);
-	ccm_rdma_release(peer, gen);
+	ccm_path_event(path, ev, gen);
+	ccm_rdma_release(path, gen);
 }
 
 /**
  * ccm_rdma_release() - release the connection of one attempt
- * @peer: the partner
+ * @path: the link
  * @gen: the generation of the attempt that failed
  *
  * Only the current connection, and only if it still belongs to @gen: a
@@ -587,11 +606,11 @@ static void ccm_conn_fail(struct ccm_conn *conn, enum ccm_event ev)
  *
  * Context: process context, peer->lock held.
  */
-void ccm_rdma_release(struct ccm_peer *peer, u32 gen)
+void ccm_rdma_release(struct ccm_path *path, u32 gen)
 {
-	lockdep_assert_held(&peer->lock);
-	if (peer->cur && peer->cur->gen == gen)
-		ccm_conn_destroy(peer->cur);
+	lockdep_assert_held(&path->peer->lock);
+	if (path->cur && path->cur->gen == gen)
+		ccm_conn_destroy(path->cur);
 }
 
 /*
@@ -623,7 +642,7 @@ static int ccm_conn_modify_qp(struct ccm_conn *conn, enum ib_qp_state state)
  */
 static int ccm_conn_setup(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ib_device *dev = conn->cm_id->device;
 	struct ib_qp_init_attr qa = {};
 	struct ib_recv_wr wr = {};
@@ -681,7 +700,7 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	if (ib_dma_mapping_error(dev, conn->buf_dma))
 		return -ENOMEM;
 	conn->buf_mapped = true;
-	conn->sentinel_dma = ib_dma_map_page(dev, peer->sentinel, 0,
+	conn->sentinel_dma = ib_dma_map_page(dev, path->sentinel, 0,
 					     CCM_SENTINEL_SIZE,
 					     DMA_BIDIRECTIONAL);
 	if (ib_dma_mapping_error(dev, conn->sentinel_dma))
@@ -708,7 +727,7 @@ static int ccm_conn_setup(struct ccm_conn *conn)
  */
 static int ccm_conn_set_timers(struct ccm_conn *conn)
 {
-	return rdma_set_ack_timeout(conn->cm_id, conn->peer->cfg->ack_timeout) ?:
+	return rdma_set_ack_timeout(conn->cm_id, conn->path->cfg->ack_timeout) ?:
 	       rdma_set_min_rnr_timer(conn->cm_id, IB_RNR_TIMER_000_64);
 }
 
@@ -719,13 +738,13 @@ static int ccm_conn_set_timers(struct ccm_conn *conn)
 static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 			   struct ccm_wire_rep *priv, u8 type)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ccm_cm_info info = {
 		.type = type,
-		.node_id = peer->node_id,
-		.epoch = peer->epoch,
+		.node_id = path->peer->node_id,
+		.epoch = path->peer->epoch,
 		.gen = conn->gen,
-		.max_gen = peer->max_gen,
+		.max_gen = path->max_gen,
 	};
 
 	ccm_wire_cm_encode(&priv->cm, &info);
@@ -744,19 +763,19 @@ static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 		p->private_data_len = 10;
 	p->responder_resources = CCM_RD_ATOMIC;	/* the partner's READs */
 	p->initiator_depth = CCM_RD_ATOMIC;	/* ours */
-	p->retry_count = peer->cfg->retry_count;
+	p->retry_count = path->cfg->retry_count;
 	p->rnr_retry_count = 7;
 }
 
 static void ccm_conn_reject(struct ccm_conn *conn, u32 reason)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ccm_cm_info info = {
 		.type = CCM_CM_REJ,
-		.node_id = peer->node_id,
-		.epoch = peer->epoch,
+		.node_id = path->peer->node_id,
+		.epoch = path->peer->epoch,
 		.gen = conn->gen,
-		.max_gen = peer->max_gen,
+		.max_gen = path->max_gen,
 		.reason = reason,
 	};
 	struct ccm_wire_cm rej;
@@ -790,37 +809,37 @@ static bool ccm_conn_supersedes(struct ccm_conn *in, struct ccm_conn *cur)
 }
 
 /* Make @conn the FSM's connection; the one it replaces is released. */
-static void ccm_conn_make_current(struct ccm_peer *peer, struct ccm_conn *conn)
+static void ccm_conn_make_current(struct ccm_path *path, struct ccm_conn *conn)
 {
-	struct ccm_conn *old = peer->cur;
-	u8 pending_read = peer->pending_read;
+	struct ccm_conn *old = path->cur;
+	u8 pending_read = path->pending_read;
 
 	if (old && old->used) {
 		/* The FSM was working on it: that attempt is over. */
-		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
 		if (old->peer_epoch && conn->peer_epoch &&
 		    old->peer_epoch != conn->peer_epoch)
-			peer->down_reason = CCM_DISC_PARTNER_REBOOTED;
-		ccm_peer_event(peer, CCM_EV_CONN_LOST, old->gen);
+			path->peer->down_reason = CCM_DISC_PARTNER_REBOOTED;
+		ccm_path_event(path, CCM_EV_CONN_LOST, old->gen);
 		pending_read = 0;
 	}
-	if (old && peer->cur == old)
+	if (old && path->cur == old)
 		ccm_conn_destroy(old);
-	peer->cur = conn;
-	peer->cur_gen = conn->gen;
+	path->cur = conn;
+	path->cur_gen = conn->gen;
 	/* A first read not yet posted moves to the new connection. */
-	peer->pending_read = pending_read == 1 ? 1 : 0;
-	ccm_rdma_publish(peer);
+	path->pending_read = pending_read == 1 ? 1 : 0;
+	ccm_rdma_publish(path);
 }
 
 /* A request that lost the tie-break against the current connection. */
-static bool ccm_conn_loses(struct ccm_peer *peer, struct ccm_conn *conn)
+static bool ccm_conn_loses(struct ccm_path *path, struct ccm_conn *conn)
 {
-	if (!peer->cur || ccm_conn_supersedes(conn, peer->cur))
+	if (!path->cur || ccm_conn_supersedes(conn, path->cur))
 		return false;
-	ccm_stat_inc(peer, CCM_STAT_REJECTS_TIEBREAK);
+	ccm_stat_inc(path, CCM_STAT_REJECTS_TIEBREAK);
 	pr_debug("ccm: refused generation %u, keeping %u\n", conn->gen,
-		 peer->cur->gen);
+		 path->cur->gen);
 	ccm_conn_reject(conn, CCM_REJ_TIEBREAK);
 	return true;
 }
@@ -832,15 +851,15 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn);
  * RTS and the sentinel registered on it; the accept waits for the
  * registration (ccm_conn_accept()).
  */
-static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
+static void ccm_conn_request(struct ccm_path *path, struct ccm_conn *conn)
 {
 	struct ccm_cm_info req;
 	enum ccm_wire_status st;
 	int ret;
 
-	if (!ccm_addr_equal(&conn->src, &peer->cfg->peer_addr)) {
-		ccm_stat_inc(peer, CCM_STAT_REJECTS_ADDR);
-		ccm_peer_error(peer, "rejected a connection from %pISc: not the partner",
+	if (!ccm_addr_equal(&conn->src, path->peer_addr)) {
+		ccm_stat_inc(path, CCM_STAT_REJECTS_ADDR);
+		ccm_path_error(path, "rejected a connection from %pISc: not the partner",
 			       &conn->src);
 		ccm_conn_reject(conn, CCM_REJ_INVALID);
 		return;
@@ -849,17 +868,17 @@ static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
 	if (!st && req.type != CCM_CM_REQ)
 		st = CCM_WIRE_FIELD;
 	if (st) {
-		ccm_stat_inc(peer, CCM_STAT_REJECTS_INVALID);
-		ccm_peer_error(peer, "rejected a connection request: private data %s (%u bytes)",
+		ccm_stat_inc(path, CCM_STAT_REJECTS_INVALID);
+		ccm_path_error(path, "rejected a connection request: private data %s (%u bytes)",
 			       ccm_wire_status_str(st), conn->priv_len);
 		ccm_conn_reject(conn, CCM_REJ_INVALID);
 		return;
 	}
-	peer->max_gen = max3(peer->max_gen, req.gen, req.max_gen);
+	path->max_gen = max3(path->max_gen, req.gen, req.max_gen);
 	conn->gen = req.gen;
 	conn->peer_node_id = req.node_id;
 	conn->peer_epoch = req.epoch;
-	if (ccm_conn_loses(peer, conn))
+	if (ccm_conn_loses(path, conn))
 		return;
 
 	ret = ccm_conn_setup(conn) ?:
@@ -868,62 +887,62 @@ static void ccm_conn_request(struct ccm_peer *peer, struct ccm_conn *conn)
 	      ccm_conn_modify_qp(conn, IB_QPS_RTS) ?:
 	      ccm_conn_publish_sentinel(conn);
 	if (ret) {
-		ccm_peer_error(peer, "accept: cannot set up the connection (%d)",
+		ccm_path_error(path, "accept: cannot set up the connection (%d)",
 			       ret);
 		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
 		return;
 	}
 	/* Its completion is handled like any connection's. */
-	list_add_tail(&conn->node, &peer->conns);
+	list_add_tail(&conn->node, &path->conns);
 }
 
 /* The passive side's sentinel is registered: accept, descriptor in the REP. */
 static void ccm_conn_accept(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct rdma_conn_param param;
 	struct ccm_wire_rep rep;
 	int ret;
 
 	if (conn->reg_status != IB_WC_SUCCESS) {
-		ccm_peer_error(peer, "accept: registering the sentinel: %s",
+		ccm_path_error(path, "accept: registering the sentinel: %s",
 			       ib_wc_status_msg(conn->reg_status));
 		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
 		return;
 	}
 	/* Our own connect may have got further in the meantime. */
-	if (ccm_conn_loses(peer, conn))
+	if (ccm_conn_loses(path, conn))
 		return;
 	ccm_conn_param(conn, &param, &rep, CCM_CM_REP);
 	rdma_lock_handler(conn->cm_id);
 	ret = rdma_accept(conn->cm_id, &param);
 	rdma_unlock_handler(conn->cm_id);
 	if (ret) {
-		ccm_peer_error(peer, "accept: %d", ret);
+		ccm_path_error(path, "accept: %d", ret);
 		ccm_conn_destroy(conn);
 		return;
 	}
 	conn->accepted = true;
-	ccm_stat_inc(peer, CCM_STAT_ACCEPTS);
-	ccm_conn_make_current(peer, conn);
+	ccm_stat_inc(path, CCM_STAT_ACCEPTS);
+	ccm_conn_make_current(path, conn);
 	ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
 		/* Accepted, so lost rather than refused. */
-		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
-		ccm_peer_error(peer, "accept: message buffers: %d", ret);
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_error(path, "accept: message buffers: %d", ret);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 	}
 }
 
 /* Start a connection to the partner; it becomes the current one. */
-static int ccm_conn_start(struct ccm_peer *peer)
+static int ccm_conn_start(struct ccm_path *path)
 {
-	const struct ccm_config *cfg = peer->cfg;
+	const struct ccm_config *cfg = path->cfg;
 	struct sockaddr_storage src;
 	struct ccm_conn *conn;
 	int ret;
 
-	conn = ccm_conn_alloc(peer, CCM_CONN_ACTIVE);
+	conn = ccm_conn_alloc(path, CCM_CONN_ACTIVE);
 	if (!conn)
 		return -ENOMEM;
 	conn->cm_id = rdma_create_id(&init_net, ccm_cm_handler, conn,
@@ -933,21 +952,21 @@ static int ccm_conn_start(struct ccm_peer *peer)
 		kfree(conn);
 		return ret;
 	}
-	if (++peer->max_gen == 0)
-		peer->max_gen = 1;
-	conn->gen = peer->max_gen;
-	list_add_tail(&conn->node, &peer->conns);
-	ccm_conn_make_current(peer, conn);
-	ccm_stat_inc(peer, CCM_STAT_CONNECTS);
+	if (++path->max_gen == 0)
+		path->max_gen = 1;
+	conn->gen = path->max_gen;
+	list_add_tail(&conn->node, &path->conns);
+	ccm_conn_make_current(path, conn);
+	ccm_stat_inc(path, CCM_STAT_CONNECTS);
 
-	src = cfg->local_addr;
+	src = *path->local_addr;
 	if (src.ss_family == AF_INET)
 		((struct sockaddr_in *)&src)->sin_port = 0;
 	else if (src.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&src)->sin6_port = 0;
 	ret = rdma_resolve_addr(conn->cm_id,
 				src.ss_family ? (struct sockaddr *)&src : NULL,
-				(struct sockaddr *)&cfg->peer_addr,
+				(struct sockaddr *)path->peer_addr,
 				max(cfg->connect_timeout_ms / 2, 10U));
 	if (ret)
 		ccm_conn_destroy(conn);
@@ -956,7 +975,7 @@ static int ccm_conn_start(struct ccm_peer *peer)
 
 static void ccm_conn_connect(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct rdma_conn_param param;
 	struct ccm_wire_rep req;
 	int ret;
@@ -971,8 +990,8 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 	if (!ret)
 		ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
-		ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
-		ccm_peer_error(peer, "connect: %d", ret);
+		ccm_stat_inc(path, CCM_STAT_CONNECT_FAILURES);
+		ccm_path_error(path, "connect: %d", ret);
 		ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
 	}
 }
@@ -984,7 +1003,7 @@ static void ccm_conn_connect(struct ccm_conn *conn)
  */
 static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ib_device *dev = conn->cm_id->device;
 	struct ccm_desc_info d = {};
 	struct ib_reg_wr reg = {};
@@ -993,7 +1012,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	int n;
 
 	sg_init_table(&conn->sg, 1);
-	sg_set_page(&conn->sg, peer->sentinel, CCM_SENTINEL_SIZE, 0);
+	sg_set_page(&conn->sg, path->sentinel, CCM_SENTINEL_SIZE, 0);
 	sg_dma_address(&conn->sg) = conn->sentinel_dma;
 	sg_dma_len(&conn->sg) = CCM_SENTINEL_SIZE;
 	n = ib_map_mr_sg(conn->mr, &conn->sg, 1, NULL, PAGE_SIZE);
@@ -1001,8 +1020,8 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 		return n < 0 ? n : -EINVAL;
 	ib_update_fast_reg_key(conn->mr, ib_inc_rkey(conn->mr->rkey));
 
-	d.node_id = peer->node_id;
-	d.epoch = peer->epoch;
+	d.node_id = path->peer->node_id;
+	d.epoch = path->peer->epoch;
 	d.addr = conn->mr->iova;
 	d.rkey = conn->mr->rkey;
 	d.len = conn->mr->length;
@@ -1047,7 +1066,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 static bool ccm_conn_desc(struct ccm_conn *conn, const void *buf, size_t len,
 			  struct ccm_desc_info *d)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	enum ccm_wire_status st;
 
 	st = ccm_wire_desc_decode(buf, len, d);
@@ -1056,8 +1075,8 @@ static bool ccm_conn_desc(struct ccm_conn *conn, const void *buf, size_t len,
 					 conn->peer_epoch, conn->gen);
 	if (!st)
 		return true;
-	ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
-	ccm_peer_error(peer, "partner's sentinel descriptor: %s",
+	ccm_stat_inc(path, CCM_STAT_DESC_INVALID);
+	ccm_path_error(path, "partner's sentinel descriptor: %s",
 		       ccm_wire_status_str(st));
 	ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 	return false;
@@ -1067,17 +1086,17 @@ static bool ccm_conn_desc(struct ccm_conn *conn, const void *buf, size_t len,
 static void ccm_conn_set_ready(struct ccm_conn *conn,
 			       const struct ccm_desc_info *d)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 
 	conn->remote_addr = d->addr;
 	conn->remote_rkey = d->rkey;
 	conn->ready = true;
-	if (conn != peer->cur)
+	if (conn != path->cur)
 		return;
-	ccm_peer_record_partner(peer, conn->peer_node_id, conn->peer_epoch);
-	ccm_peer_conn_ready(peer);
-	if (ccm_rdma_read(peer))
-		ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+	ccm_path_record_partner(path, conn->peer_node_id, conn->peer_epoch);
+	ccm_path_conn_ready(path);
+	if (ccm_rdma_read(path))
+		ccm_path_event(path, CCM_EV_READ_FAIL, conn->gen);
 }
 
 /*
@@ -1087,7 +1106,7 @@ static void ccm_conn_set_ready(struct ccm_conn *conn,
  */
 static void ccm_conn_established_active(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	const struct ccm_wire_rep *w = (const void *)conn->priv;
 	enum ccm_wire_status st;
 	struct ccm_desc_info d;
@@ -1099,13 +1118,13 @@ static void ccm_conn_established_active(struct ccm_conn *conn)
 	if (!st && (rep.type != CCM_CM_REP || rep.gen != conn->gen))
 		st = CCM_WIRE_FIELD;
 	if (st) {
-		ccm_stat_inc(peer, CCM_STAT_REJECTS_INVALID);
-		ccm_peer_error(peer, "connect: partner's private data %s",
+		ccm_stat_inc(path, CCM_STAT_REJECTS_INVALID);
+		ccm_path_error(path, "connect: partner's private data %s",
 			       ccm_wire_status_str(st));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
-	peer->max_gen = max(peer->max_gen, rep.max_gen);
+	path->max_gen = max(path->max_gen, rep.max_gen);
 	conn->peer_node_id = rep.node_id;
 	conn->peer_epoch = rep.epoch;
 	if (!ccm_conn_desc(conn, &w->desc, conn->priv_len -
@@ -1113,7 +1132,7 @@ static void ccm_conn_established_active(struct ccm_conn *conn)
 		return;
 	ret = ccm_conn_publish_sentinel(conn);
 	if (ret) {
-		ccm_peer_error(peer, "cannot publish the sentinel (%d)", ret);
+		ccm_path_error(path, "cannot publish the sentinel (%d)", ret);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
@@ -1122,24 +1141,24 @@ static void ccm_conn_established_active(struct ccm_conn *conn)
 
 static void ccm_conn_connect_failed(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ccm_cm_info rej;
 
 	if (conn->established) {
-		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
-		ccm_peer_error(peer, "connection error (%d)", conn->cm_status);
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_error(path, "connection error (%d)", conn->cm_status);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
-	ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
+	ccm_stat_inc(path, CCM_STAT_CONNECT_FAILURES);
 	if (conn->priv_len &&
 	    ccm_wire_cm_decode(conn->priv, conn->priv_len, &rej) == CCM_WIRE_OK &&
 	    rej.type == CCM_CM_REJ) {
-		peer->max_gen = max(peer->max_gen, rej.max_gen);
-		ccm_peer_note(peer, "connect: refused by the partner: %s (%u)",
+		path->max_gen = max(path->max_gen, rej.max_gen);
+		ccm_path_note(path, "connect: refused by the partner: %s (%u)",
 			      ccm_wire_rej_str(rej.reason), rej.reason);
 	} else {
-		ccm_peer_note(peer, "connect: partner unreachable (status %d)",
+		ccm_path_note(path, "connect: partner unreachable (status %d)",
 			      conn->cm_status);
 	}
 	ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
@@ -1147,11 +1166,11 @@ static void ccm_conn_connect_failed(struct ccm_conn *conn)
 
 static void ccm_conn_recv(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ccm_desc_info d;
 
 	if (conn->recv_status != IB_WC_SUCCESS) {
-		ccm_peer_error(peer, "descriptor receive: %s",
+		ccm_path_error(path, "descriptor receive: %s",
 			       ib_wc_status_msg(conn->recv_status));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
@@ -1161,8 +1180,8 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 				   sizeof(struct ccm_wire_desc),
 				   DMA_BIDIRECTIONAL);
 	if (conn->recv_not_send) {
-		ccm_stat_inc(peer, CCM_STAT_DESC_INVALID);
-		ccm_peer_error(peer, "partner's first message was not its sentinel descriptor");
+		ccm_stat_inc(path, CCM_STAT_DESC_INVALID);
+		ccm_path_error(path, "partner's first message was not its sentinel descriptor");
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
@@ -1178,7 +1197,7 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 
 static void ccm_conn_read_done(struct ccm_conn *conn)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	const u8 *rbuf = conn->buf + CCM_BUF_READ;
 	struct ccm_sentinel_info si;
 	struct ccm_mbox_info m;
@@ -1186,13 +1205,13 @@ static void ccm_conn_read_done(struct ccm_conn *conn)
 
 	conn->read_busy = false;
 	if (conn->read_status != IB_WC_SUCCESS) {
-		ccm_stat_inc(peer, CCM_STAT_READS_FAILED);
-		ccm_peer_error(peer, "read %u: %s", conn->read_nr,
+		ccm_stat_inc(path, CCM_STAT_READS_FAILED);
+		ccm_path_error(path, "read %u: %s", conn->read_nr,
 			       ib_wc_status_msg(conn->read_status));
-		ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+		ccm_path_event(path, CCM_EV_READ_FAIL, conn->gen);
 		return;
 	}
-	ccm_stat_inc(peer, CCM_STAT_READS_COMPLETED);
+	ccm_stat_inc(path, CCM_STAT_READS_COMPLETED);
 	ib_dma_sync_single_for_cpu(conn->cm_id->device,
 				   conn->buf_dma + CCM_BUF_READ,
 				   CCM_SENTINEL_READ_LEN, DMA_BIDIRECTIONAL);
@@ -1201,10 +1220,10 @@ static void ccm_conn_read_done(struct ccm_conn *conn)
 		st = ccm_wire_sentinel_check(&si, conn->peer_node_id,
 					     conn->peer_epoch);
 	if (st) {
-		ccm_stat_inc(peer, CCM_STAT_SENTINEL_INVALID);
-		ccm_peer_error(peer, "read %u: partner's sentinel: %s",
+		ccm_stat_inc(path, CCM_STAT_SENTINEL_INVALID);
+		ccm_path_error(path, "read %u: partner's sentinel: %s",
 			       conn->read_nr, ccm_wire_status_str(st));
-		ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+		ccm_path_event(path, CCM_EV_READ_FAIL, conn->gen);
 		return;
 	}
 	if (conn->read_nr == 2) {
@@ -1212,39 +1231,39 @@ static void ccm_conn_read_done(struct ccm_conn *conn)
 		st = ccm_wire_mbox_decode(rbuf + CCM_MBOX_OFFSET,
 					  sizeof(struct ccm_wire_mbox), &m);
 		if (!st)
-			st = ccm_wire_mbox_check(&m, peer->epoch,
+			st = ccm_wire_mbox_check(&m, path->peer->epoch,
 						 conn->peer_epoch, conn->gen);
 		if (!st && m.msg != CCM_MBOX_STATE2)
 			st = CCM_WIRE_FIELD;
 		if (st) {
-			ccm_stat_inc(peer, CCM_STAT_SENTINEL_INVALID);
-			ccm_peer_error(peer, "read 2: our write is not in the mailbox: %s",
+			ccm_stat_inc(path, CCM_STAT_SENTINEL_INVALID);
+			ccm_path_error(path, "read 2: our write is not in the mailbox: %s",
 				       ccm_wire_status_str(st));
-			ccm_peer_event(peer, CCM_EV_READ_FAIL, conn->gen);
+			ccm_path_event(path, CCM_EV_READ_FAIL, conn->gen);
 			return;
 		}
 	}
-	ccm_peer_event(peer, CCM_EV_READ_OK, conn->gen);
+	ccm_path_event(path, CCM_EV_READ_OK, conn->gen);
 }
 
 static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 
 	conn->write_busy[msg] = false;
 	if (conn->write_status[msg] != IB_WC_SUCCESS) {
-		ccm_stat_inc(peer, CCM_STAT_WRITES_FAILED);
-		ccm_peer_error(peer, "mailbox write %u: %s", msg,
+		ccm_stat_inc(path, CCM_STAT_WRITES_FAILED);
+		ccm_path_error(path, "mailbox write %u: %s", msg,
 			       ib_wc_status_msg(conn->write_status[msg]));
-		ccm_peer_event(peer, CCM_EV_WRITE_FAIL, conn->gen);
+		ccm_path_event(path, CCM_EV_WRITE_FAIL, conn->gen);
 		return;
 	}
 	/*
 	 * Not a sign of life: an adapter acknowledges writes even when the
 	 * host behind it hangs. Only what the partner's software does counts.
 	 */
-	ccm_stat_inc(peer, CCM_STAT_WRITES_COMPLETED);
-	ccm_peer_event(peer, CCM_EV_WRITE_OK, conn->gen);
+	ccm_stat_inc(path, CCM_STAT_WRITES_COMPLETED);
+	ccm_path_event(path, CCM_EV_WRITE_OK, conn->gen);
 }
 
 /* Send @len bytes of @data from free send buffer @i. */
@@ -1306,18 +1325,18 @@ static int ccm_conn_tx_kick(struct ccm_conn *conn)
 
 static void ccm_conn_tx_done(struct ccm_conn *conn, unsigned int i)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 
 	conn->tx_busy[i] = false;
 	if (conn->tx_status[i] != IB_WC_SUCCESS) {
-		ccm_peer_error(peer, "control message send: %s",
+		ccm_path_error(path, "control message send: %s",
 			       ib_wc_status_msg(conn->tx_status[i]));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
-	ccm_stat_inc(peer, CCM_STAT_MSGS_SENT);
+	ccm_stat_inc(path, CCM_STAT_MSGS_SENT);
 	if (ccm_conn_tx_kick(conn)) {
-		ccm_peer_error(peer, "control message send: cannot post");
+		ccm_path_error(path, "control message send: cannot post");
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 	}
 }
@@ -1325,32 +1344,32 @@ static void ccm_conn_tx_done(struct ccm_conn *conn, unsigned int i)
 /* A mailbox write with immediate data consumed receive @i. */
 static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 
 	if (conn->rx_imm_data[i] != CCM_DOORBELL) {
-		ccm_stat_inc(peer, CCM_STAT_MSGS_INVALID);
-		ccm_peer_error(peer, "mailbox write with unknown immediate data %#x",
+		ccm_stat_inc(path, CCM_STAT_MSGS_INVALID);
+		ccm_path_error(path, "mailbox write with unknown immediate data %#x",
 			       conn->rx_imm_data[i]);
 		return;
 	}
 	/* Answered once the events are handled: the poll may free @conn. */
-	if (conn == peer->cur) {
-		ccm_stat_inc(peer, CCM_STAT_DOORBELLS);
-		peer->doorbell = true;
+	if (conn == path->cur) {
+		ccm_stat_inc(path, CCM_STAT_DOORBELLS);
+		path->doorbell = true;
 	}
 }
 
 /* Receive @i holds a control message. */
 static void ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 
 	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
 				   conn->rx_len[i], DMA_FROM_DEVICE);
-	ccm_stat_inc(peer, CCM_STAT_MSGS_RECEIVED);
-	if (conn == peer->cur) {
-		ccm_peer_alive(peer);
-		ccm_clients_rx(peer, conn->gen, conn->rx_buf[i],
+	ccm_stat_inc(path, CCM_STAT_MSGS_RECEIVED);
+	if (conn == path->cur) {
+		ccm_path_alive(path);
+		ccm_clients_rx(path->peer, path, conn->gen, conn->rx_buf[i],
 			       conn->rx_len[i]);
 	}
 }
@@ -1358,10 +1377,10 @@ static void ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 /* Receive @i, in its turn; false when @conn was failed (and may be gone). */
 static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 
 	if (conn->rx_status[i] != IB_WC_SUCCESS) {
-		ccm_peer_error(peer, "control message receive: %s",
+		ccm_path_error(path, "control message receive: %s",
 			       ib_wc_status_msg(conn->rx_status[i]));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return false;
@@ -1372,7 +1391,7 @@ static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 		ccm_conn_rx_msg(conn, i);
 	/* ccm_clients_rx() does not free connections: @conn is still here. */
 	if (ccm_conn_post_rx(conn, i)) {
-		ccm_peer_error(peer, "control message receive: cannot repost");
+		ccm_path_error(path, "control message receive: cannot repost");
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return false;
 	}
@@ -1408,8 +1427,8 @@ static void ccm_conn_rx_last(struct ccm_conn *conn)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&conn->peer->lock);
-	if (conn != conn->peer->cur || !conn->ready || !conn->qp)
+	lockdep_assert_held(&conn->path->peer->lock);
+	if (conn != conn->path->cur || !conn->ready || !conn->qp)
 		return;
 	conn->ready = false;
 	ib_drain_rq(conn->qp);
@@ -1432,25 +1451,25 @@ static void ccm_conn_rx_last(struct ccm_conn *conn)
 
 /**
  * ccm_rdma_send_msg() - send a control message on the current connection
- * @peer: the partner
+ * @path: the link
  * @msg: the message
  * @len: its length, at most CCM_MSG_MAX
  *
  * Messages go out in order; they wait for a free send buffer when all are
  * in flight. A message that cannot be queued (no memory, the post failed)
- * fails the connection on the next run of peer->work, so that both sides
+ * fails the connection on the next run of path->peer->work, so that both sides
  * start the exchange over rather than wait for it.
  *
  * Context: process context, peer->lock held.
  * Return: 0 when queued or sent, else a negative errno.
  */
-int ccm_rdma_send_msg(struct ccm_peer *peer, const void *msg, size_t len)
+int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len)
 {
-	struct ccm_conn *conn = peer->cur;
+	struct ccm_conn *conn = path->cur;
 	struct ccm_tx *tx;
 	int ret;
 
-	lockdep_assert_held(&peer->lock);
+	lockdep_assert_held(&path->peer->lock);
 	if (!conn || !conn->ready)
 		return -ENOTCONN;
 	if (len > CCM_MSG_MAX)
@@ -1492,22 +1511,22 @@ out:
 
 /**
  * ccm_rdma_ctrl_id() - the current control connection's CM id
- * @peer: the partner
+ * @path: the link
  *
  * For rdma_init_qp_attr() and the device of client links.
  *
  * Context: process context, peer->lock held.
  * Return: the CM id, or NULL when no connection is ready.
  */
-struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer)
+struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_path *path)
 {
-	lockdep_assert_held(&peer->lock);
-	return peer->cur && peer->cur->ready ? peer->cur->cm_id : NULL;
+	lockdep_assert_held(&path->peer->lock);
+	return path->cur && path->cur->ready ? path->cur->cm_id : NULL;
 }
 
 /**
  * ccm_rdma_ctrl_leads() - whether this node made the current connection
- * @peer: the partner
+ * @path: the link
  *
  * The side that made the control connection leads the client exchange on
  * it; both sides agree on this for every generation.
@@ -1515,10 +1534,10 @@ struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_peer *peer)
  * Context: process context, peer->lock held.
  * Return: true on the active side of the current connection.
  */
-bool ccm_rdma_ctrl_leads(struct ccm_peer *peer)
+bool ccm_rdma_ctrl_leads(struct ccm_path *path)
 {
-	lockdep_assert_held(&peer->lock);
-	return peer->cur && peer->cur->kind == CCM_CONN_ACTIVE;
+	lockdep_assert_held(&path->peer->lock);
+	return path->cur && path->cur->kind == CCM_CONN_ACTIVE;
 }
 
 /* The completion a bit reports, for the tracepoint; NULL for CM events. */
@@ -1557,7 +1576,7 @@ static const char *ccm_conn_op(struct ccm_conn *conn, unsigned int bit,
 
 static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	const char *op;
 	int ret, status;
 
@@ -1567,10 +1586,10 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 	switch (bit) {
 	case CCM_CEV_ADDR_RESOLVED:
 		ret = rdma_resolve_route(conn->cm_id,
-					 max(peer->cfg->connect_timeout_ms / 2, 10U));
+					 max(path->cfg->connect_timeout_ms / 2, 10U));
 		if (ret) {
-			ccm_stat_inc(peer, CCM_STAT_CONNECT_FAILURES);
-			ccm_peer_note(peer, "connect: resolve route: %d", ret);
+			ccm_stat_inc(path, CCM_STAT_CONNECT_FAILURES);
+			ccm_path_note(path, "connect: resolve route: %d", ret);
 			ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
 		}
 		break;
@@ -1588,15 +1607,15 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		break;
 	case CCM_CEV_DISCONNECTED:
 		ccm_conn_rx_last(conn);
-		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
-		ccm_peer_note(peer, "connection %u lost", conn->gen);
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_note(path, "connection %u lost", conn->gen);
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
 		break;
 	case CCM_CEV_MSG_LOST:
 		/* The client exchange relies on every message arriving. */
-		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
-		ccm_peer_error(peer, "connection %u: control message not sent, reconnecting",
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_error(path, "connection %u: control message not sent, reconnecting",
 			       conn->gen);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		break;
@@ -1613,19 +1632,19 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		if (conn->reg_status == IB_WC_SUCCESS &&
 		    conn->send_status == IB_WC_SUCCESS)
 			break;
-		ccm_peer_error(peer, "publishing the sentinel: %s",
+		ccm_path_error(path, "publishing the sentinel: %s",
 			       ib_wc_status_msg(bit == CCM_CEV_REG ?
 						conn->reg_status :
 						conn->send_status));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		break;
 	case CCM_CEV_READ:
-		if (conn == peer->cur)
+		if (conn == path->cur)
 			ccm_conn_read_done(conn);
 		break;
 	default:
 		if (bit > CCM_CEV_WRITE && bit < CCM_CEV_WRITE + CCM_MBOX_NR &&
-		    conn == peer->cur)
+		    conn == path->cur)
 			ccm_conn_write_done(conn, bit - CCM_CEV_WRITE);
 		else if (bit >= CCM_CEV_RX && bit < CCM_CEV_RX + CCM_NR_RX)
 			ccm_conn_rx_ordered(conn, bit - CCM_CEV_RX);
@@ -1636,13 +1655,13 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 }
 
 /* The next connection with something pending, and what; NULL if none. */
-static struct ccm_conn *ccm_next_pending(struct ccm_peer *peer,
+static struct ccm_conn *ccm_next_pending(struct ccm_path *path,
 					 unsigned int *bit)
 {
 	struct ccm_conn *conn;
 	unsigned long bits;
 
-	list_for_each_entry(conn, &peer->conns, node) {
+	list_for_each_entry(conn, &path->conns, node) {
 		bits = READ_ONCE(conn->pending);
 		if (!bits)
 			continue;
@@ -1658,7 +1677,7 @@ static struct ccm_conn *ccm_next_pending(struct ccm_peer *peer,
 
 /**
  * ccm_rdma_process() - handle everything the handlers recorded
- * @peer: the partner
+ * @path: the link
  *
  * New connection requests first, then one connection event at a time:
  * handling one may free any connection, so the scan starts over each time.
@@ -1666,46 +1685,46 @@ static struct ccm_conn *ccm_next_pending(struct ccm_peer *peer,
  * work, so that a partner flooding us cannot keep the worker (and
  * peer->lock) from the timers, the poll and the clients.
  *
- * Context: process context (peer->work), peer->lock held.
+ * Context: process context (path->peer->work), peer->lock held.
  */
-void ccm_rdma_process(struct ccm_peer *peer)
+void ccm_rdma_process(struct ccm_path *path)
 {
 	unsigned int bit, budget = CCM_PROCESS_BUDGET;
 	struct ccm_conn *conn;
 
-	lockdep_assert_held(&peer->lock);
+	lockdep_assert_held(&path->peer->lock);
 	for (;;) {
-		spin_lock(&peer->incoming_lock);
-		conn = list_first_entry_or_null(&peer->incoming,
+		spin_lock(&path->incoming_lock);
+		conn = list_first_entry_or_null(&path->incoming,
 						struct ccm_conn, node);
 		if (conn)
 			list_del_init(&conn->node);
-		spin_unlock(&peer->incoming_lock);
+		spin_unlock(&path->incoming_lock);
 		if (!conn)
 			break;
-		ccm_conn_request(peer, conn);
+		ccm_conn_request(path, conn);
 	}
-	if (peer->listener &&
-	    test_and_clear_bit(CCM_CEV_LISTEN_LOST, &peer->listener->pending)) {
-		ccm_peer_note(peer, "listener lost its device, will listen again");
-		ccm_conn_destroy(peer->listener);
+	if (path->listener &&
+	    test_and_clear_bit(CCM_CEV_LISTEN_LOST, &path->listener->pending)) {
+		ccm_path_note(path, "listener lost its device, will listen again");
+		ccm_conn_destroy(path->listener);
 	}
-	while ((conn = ccm_next_pending(peer, &bit))) {
+	while ((conn = ccm_next_pending(path, &bit))) {
 		ccm_conn_handle(conn, bit);
 		if (!--budget) {
-			queue_work(ccm_wq, &peer->work);
+			queue_work(ccm_wq, &path->peer->work);
 			break;
 		}
 	}
-	if (peer->doorbell) {
-		peer->doorbell = false;
-		ccm_peer_doorbell(peer);
+	if (path->doorbell) {
+		path->doorbell = false;
+		ccm_path_doorbell(path);
 	}
 }
 
 static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
 {
-	struct ccm_peer *peer = conn->peer;
+	struct ccm_path *path = conn->path;
 	struct ib_rdma_wr wr = {};
 	struct ib_sge sge;
 	int ret;
@@ -1729,27 +1748,28 @@ static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
 	conn->read_busy = true;
 	conn->read_nr = nr;
 	conn->used = true;
-	ccm_stat_inc(peer, CCM_STAT_READS_ISSUED);
+	ccm_stat_inc(path, CCM_STAT_READS_ISSUED);
 	return 0;
 }
 
-static int ccm_rdma_listen(struct ccm_peer *peer);
+static int ccm_rdma_listen(struct ccm_path *path);
 
 /* The listener is missing (never made, or lost): try again. */
-static void ccm_rdma_listen_again(struct ccm_peer *peer)
+static void ccm_rdma_listen_again(struct ccm_path *path)
 {
 	int ret;
 
-	if (peer->listener)
+	/* Without local addresses link 0's wildcard listener serves all. */
+	if (path->listener || (path->idx && !path->local_addr->ss_family))
 		return;
-	ret = ccm_rdma_listen(peer);
+	ret = ccm_rdma_listen(path);
 	if (ret)
-		ccm_peer_note(peer, "listen: %d", ret);
+		ccm_path_note(path, "listen: %d", ret);
 }
 
 /**
  * ccm_rdma_read() - carry out a pending read of the partner's sentinel
- * @peer: the partner
+ * @path: the link
  *
  * For the first read of an attempt without a connection, starts one, and
  * then the listener if it is missing (while the address resolves); the
@@ -1759,60 +1779,60 @@ static void ccm_rdma_listen_again(struct ccm_peer *peer)
  * Context: process context, peer->lock held.
  * Return: 0 when the read is posted or will be, else a negative errno.
  */
-int ccm_rdma_read(struct ccm_peer *peer)
+int ccm_rdma_read(struct ccm_path *path)
 {
-	struct ccm_conn *conn = peer->cur;
-	u8 nr = peer->pending_read;
+	struct ccm_conn *conn = path->cur;
+	u8 nr = path->pending_read;
 	int ret;
 
-	lockdep_assert_held(&peer->lock);
+	lockdep_assert_held(&path->peer->lock);
 	if (!nr)
 		return 0;
 	/* Test only (SENTINEL): let the partner connect, so that it reads us. */
 	if (!conn && nr == 1 && !ccm_rogue_is(SENTINEL)) {
-		ret = ccm_conn_start(peer);
-		ccm_rdma_listen_again(peer);
+		ret = ccm_conn_start(path);
+		ccm_rdma_listen_again(path);
 		return ret;
 	}
-	ccm_rdma_listen_again(peer);
+	ccm_rdma_listen_again(path);
 	if (!conn)
 		return nr == 1 ? -EHOSTUNREACH : -ENOTCONN;
 	if (!conn->ready)
 		return 0;
-	peer->pending_read = 0;
+	path->pending_read = 0;
 	return ccm_conn_post_read(conn, nr);
 }
 
 /**
  * ccm_rdma_write() - write a message into the partner's mailbox
- * @peer: the partner
+ * @path: the link
  * @msg: the message
  *
  * Context: process context, peer->lock held.
  * Return: 0 when posted, else a negative errno.
  */
-int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
+int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg)
 {
-	struct ccm_conn *conn = peer->cur;
+	struct ccm_conn *conn = path->cur;
 	struct ccm_mbox_info m = {};
 	struct ib_rdma_wr wr = {};
 	struct ib_sge sge;
 	int ret;
 
-	lockdep_assert_held(&peer->lock);
+	lockdep_assert_held(&path->peer->lock);
 	if (!conn || !conn->ready)
 		return -ENOTCONN;
 	if (conn->write_busy[msg])
 		return -EBUSY;
 	m.msg = msg;
-	m.writer_epoch = peer->epoch;
+	m.writer_epoch = path->peer->epoch;
 	m.reader_epoch = conn->peer_epoch;
 	m.gen = conn->gen;
-	m.seq = ++peer->mbox_seq;
-	m.heartbeat = peer->hb_tx;
+	m.seq = ++path->mbox_seq;
+	m.heartbeat = path->hb_tx;
 	if (ccm_rogue_is(EPOCH))
 		m.writer_epoch = ~m.writer_epoch;
-	if (ccm_rogue_is(FLOOD) && peer->state == CCM_S_CONNECTED) {
+	if (ccm_rogue_is(FLOOD) && path->state == CCM_S_CONNECTED) {
 		/* Any message, of any generation. */
 		m.msg = 1 + get_random_u32_below(CCM_MBOX_NR - 1);
 		m.gen = get_random_u32_below(4) ? m.gen : m.gen + 1;
@@ -1832,7 +1852,7 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 	 * the heartbeat, which the partner checks on its own schedule: an idle
 	 * link stays free of receive completions.
 	 */
-	if (msg == CCM_MBOX_STATE5 && peer->state != CCM_S_CONNECTED) {
+	if (msg == CCM_MBOX_STATE5 && path->state != CCM_S_CONNECTED) {
 		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
 		wr.wr.ex.imm_data = cpu_to_be32(CCM_DOORBELL);
 		if (ccm_rogue_is(DOORBELL))
@@ -1852,46 +1872,46 @@ int ccm_rdma_write(struct ccm_peer *peer, enum ccm_mbox_msg msg)
 		return ret;
 	conn->write_busy[msg] = true;
 	conn->used = true;
-	ccm_stat_inc(peer, CCM_STAT_WRITES_ISSUED);
+	ccm_stat_inc(path, CCM_STAT_WRITES_ISSUED);
 	return 0;
 }
 
 /**
  * ccm_rdma_poll_mbox() - look at our mailbox and feed what it says
- * @peer: the partner
+ * @path: the link
  *
  * Level-triggered: the current valid message of the current connection is
  * fed on every poll. A message of another epoch or generation (a leftover
  * of an earlier attempt, or a newer attempt's) is ignored and counted once.
  *
- * Context: process context (peer->poll), peer->lock held.
+ * Context: process context (path->poll), peer->lock held.
  */
-void ccm_rdma_poll_mbox(struct ccm_peer *peer)
+void ccm_rdma_poll_mbox(struct ccm_path *path)
 {
-	struct ccm_conn *conn = peer->cur;
+	struct ccm_conn *conn = path->cur;
 	struct ccm_wire_mbox snap;
 	enum ccm_wire_status st;
 	struct ccm_mbox_info m;
 	enum ccm_event ev;
 
-	lockdep_assert_held(&peer->lock);
+	lockdep_assert_held(&path->peer->lock);
 	if (!conn || !conn->ready)
 		return;
 	ib_dma_sync_single_for_cpu(conn->cm_id->device,
 				   conn->sentinel_dma + CCM_MBOX_OFFSET,
 				   sizeof(snap), DMA_BIDIRECTIONAL);
-	memcpy(&snap, page_address(peer->sentinel) + CCM_MBOX_OFFSET,
+	memcpy(&snap, page_address(path->sentinel) + CCM_MBOX_OFFSET,
 	       sizeof(snap));
 	st = ccm_wire_mbox_decode(&snap, sizeof(snap), &m);
 	if (st == CCM_WIRE_EMPTY)
 		return;
 	if (!st)
-		st = ccm_wire_mbox_check(&m, conn->peer_epoch, peer->epoch,
+		st = ccm_wire_mbox_check(&m, conn->peer_epoch, path->peer->epoch,
 					 conn->gen);
 	if (st) {
 		if (snap.crc != conn->mbox_last_crc) {
 			conn->mbox_last_crc = snap.crc;
-			ccm_stat_inc(peer, st == CCM_WIRE_EPOCH ||
+			ccm_stat_inc(path, st == CCM_WIRE_EPOCH ||
 				     st == CCM_WIRE_GEN ?
 				     CCM_STAT_MBOX_STALE : CCM_STAT_MBOX_INVALID);
 			pr_debug("ccm: mailbox ignored: %s\n",
@@ -1899,7 +1919,7 @@ void ccm_rdma_poll_mbox(struct ccm_peer *peer)
 		}
 		return;
 	}
-	peer->hb_rx = m.heartbeat;
+	path->hb_rx = m.heartbeat;
 	if (m.msg == CCM_MBOX_STATE5)
 		ev = CCM_EV_PEER_STATE5;
 	else if (m.msg == CCM_MBOX_COMPLETE)
@@ -1907,50 +1927,50 @@ void ccm_rdma_poll_mbox(struct ccm_peer *peer)
 	else
 		return;
 	conn->used = true;
-	ccm_peer_event(peer, ev, conn->gen);
+	ccm_path_event(path, ev, conn->gen);
 }
 
 /**
  * ccm_rdma_write_busy() - is a mailbox write of this kind still in flight?
- * @peer: the partner
+ * @path: the link
  * @msg: the message kind
  *
  * Context: process context, peer->lock held.
  * Return: true when the current connection has one outstanding.
  */
-bool ccm_rdma_write_busy(struct ccm_peer *peer, enum ccm_mbox_msg msg)
+bool ccm_rdma_write_busy(struct ccm_path *path, enum ccm_mbox_msg msg)
 {
-	lockdep_assert_held(&peer->lock);
-	return peer->cur && peer->cur->write_busy[msg];
+	lockdep_assert_held(&path->peer->lock);
+	return path->cur && path->cur->write_busy[msg];
 }
 
 /**
  * ccm_rdma_cur_ready() - can the current connection carry operations?
- * @peer: the partner
+ * @path: the link
  *
  * Context: process context, peer->lock held.
  * Return: true when there is a current connection and it is ready.
  */
-bool ccm_rdma_cur_ready(struct ccm_peer *peer)
+bool ccm_rdma_cur_ready(struct ccm_path *path)
 {
-	lockdep_assert_held(&peer->lock);
-	return peer->cur && peer->cur->ready;
+	lockdep_assert_held(&path->peer->lock);
+	return path->cur && path->cur->ready;
 }
 
 /**
  * ccm_rdma_publish() - show our state in the sentinel header
- * @peer: the partner
+ * @path: the link
  *
  * Context: process context, peer->lock held.
  */
-void ccm_rdma_publish(struct ccm_peer *peer)
+void ccm_rdma_publish(struct ccm_path *path)
 {
 	struct ccm_conn *conn;
 
-	lockdep_assert_held(&peer->lock);
-	ccm_wire_sentinel_set_state(page_address(peer->sentinel), peer->state,
-				    peer->cur_gen);
-	list_for_each_entry(conn, &peer->conns, node) {
+	lockdep_assert_held(&path->peer->lock);
+	ccm_wire_sentinel_set_state(page_address(path->sentinel), path->state,
+				    path->cur_gen);
+	list_for_each_entry(conn, &path->conns, node) {
 		if (!conn->sentinel_mapped)
 			continue;
 		ib_dma_sync_single_for_device(conn->cm_id->device,
@@ -1965,29 +1985,29 @@ void ccm_rdma_publish(struct ccm_peer *peer)
  * on every address of the partner's family (devices that appear later
  * included). Return: 0 or a negative errno; the caller retries later.
  */
-static int ccm_rdma_listen(struct ccm_peer *peer)
+static int ccm_rdma_listen(struct ccm_path *path)
 {
-	const struct ccm_config *cfg = peer->cfg;
+	const struct ccm_config *cfg = path->cfg;
 	struct sockaddr_storage addr = {};
 	struct ccm_conn *conn;
 	int ret;
 
-	lockdep_assert_held(&peer->lock);
-	if (peer->listener)
+	lockdep_assert_held(&path->peer->lock);
+	if (path->listener)
 		return 0;
 	/* Test only: a rogue that sends bad requests must not be reached. */
 	if (ccm_rogue_is(PRIVDATA) || ccm_rogue_is(TRUNCATED))
 		return -EPERM;
-	if (cfg->local_addr.ss_family) {
-		addr = cfg->local_addr;
-	} else if (cfg->peer_addr.ss_family == AF_INET) {
+	if (path->local_addr->ss_family) {
+		addr = *path->local_addr;
+	} else if (path->peer_addr->ss_family == AF_INET) {
 		((struct sockaddr_in *)&addr)->sin_family = AF_INET;
 		((struct sockaddr_in *)&addr)->sin_port = htons(cfg->port);
 	} else {
 		((struct sockaddr_in6 *)&addr)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)&addr)->sin6_port = htons(cfg->port);
 	}
-	conn = ccm_conn_alloc(peer, CCM_CONN_LISTEN);
+	conn = ccm_conn_alloc(path, CCM_CONN_LISTEN);
 	if (!conn)
 		return -ENOMEM;
 	conn->cm_id = rdma_create_id(&init_net, ccm_cm_handler, conn,
@@ -1997,7 +2017,7 @@ static int ccm_rdma_listen(struct ccm_peer *peer)
 		kfree(conn);
 		return ret;
 	}
-	peer->listener = conn;
+	path->listener = conn;
 	ret = rdma_bind_addr(conn->cm_id, (struct sockaddr *)&addr);
 	if (!ret)
 		ret = rdma_listen(conn->cm_id, CCM_LISTEN_BACKLOG);
@@ -2008,49 +2028,49 @@ static int ccm_rdma_listen(struct ccm_peer *peer)
 
 /**
  * ccm_rdma_stop() - tear down every connection and the listener
- * @peer: the partner, with peer->stopping set
+ * @path: the partner, with path->peer->stopping set
  *
  * Context: process context, peer->lock held.
  */
-void ccm_rdma_stop(struct ccm_peer *peer)
+void ccm_rdma_stop(struct ccm_path *path)
 {
 	struct ccm_conn *conn;
 
-	lockdep_assert_held(&peer->lock);
-	if (peer->listener)
-		ccm_conn_destroy(peer->listener);
+	lockdep_assert_held(&path->peer->lock);
+	if (path->listener)
+		ccm_conn_destroy(path->listener);
 	/* No handler adds to incoming once the listener is gone. */
-	while ((conn = list_first_entry_or_null(&peer->incoming,
+	while ((conn = list_first_entry_or_null(&path->incoming,
 						struct ccm_conn, node)))
 		ccm_conn_destroy(conn);
-	while ((conn = list_first_entry_or_null(&peer->conns,
+	while ((conn = list_first_entry_or_null(&path->conns,
 						struct ccm_conn, node)))
 		ccm_conn_destroy(conn);
 }
 
-static void ccm_rdma_device_gone(struct ccm_peer *peer, struct ib_device *dev)
+static void ccm_rdma_device_gone(struct ccm_path *path, struct ib_device *dev)
 {
 	struct ccm_conn *conn, *tmp;
 	LIST_HEAD(gone);
 
-	lockdep_assert_held(&peer->lock);
-	if (peer->listener && peer->listener->cm_id->device == dev)
-		ccm_conn_destroy(peer->listener);
-	spin_lock(&peer->incoming_lock);
-	list_for_each_entry_safe(conn, tmp, &peer->incoming, node)
+	lockdep_assert_held(&path->peer->lock);
+	if (path->listener && path->listener->cm_id->device == dev)
+		ccm_conn_destroy(path->listener);
+	spin_lock(&path->incoming_lock);
+	list_for_each_entry_safe(conn, tmp, &path->incoming, node)
 		if (conn->cm_id->device == dev)
 			list_move(&conn->node, &gone);
-	spin_unlock(&peer->incoming_lock);
+	spin_unlock(&path->incoming_lock);
 	list_for_each_entry_safe(conn, tmp, &gone, node)
 		ccm_conn_destroy(conn);
 restart:
-	list_for_each_entry(conn, &peer->conns, node) {
+	list_for_each_entry(conn, &path->conns, node) {
 		if (conn->cm_id->device != dev)
 			continue;
-		ccm_stat_inc(peer, CCM_STAT_CONNS_LOST);
-		ccm_peer_error(peer, "RDMA device %s removed",
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_error(path, "RDMA device %s removed",
 			       dev_name(&dev->dev));
-		peer->down_reason = CCM_DISC_DEVICE_GONE;
+		path->peer->down_reason = CCM_DISC_DEVICE_GONE;
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
 		goto restart;
@@ -2060,11 +2080,13 @@ restart:
 static int ccm_ib_add(struct ib_device *dev)
 {
 	struct ccm_peer *peer;
+	unsigned int i;
 
 	pr_debug("ccm: RDMA device %s added\n", dev_name(&dev->dev));
 	mutex_lock(&ccm_peers_lock);
 	list_for_each_entry(peer, &ccm_peers, node)
-		ccm_peer_kick(peer);
+		for (i = 0; i < peer->nr_paths; i++)
+			ccm_path_kick(peer->paths[i]);
 	mutex_unlock(&ccm_peers_lock);
 	return 0;
 }
@@ -2073,17 +2095,33 @@ static int ccm_ib_add(struct ib_device *dev)
 static void ccm_ib_remove(struct ib_device *dev, void *client_data)
 {
 	struct ccm_peer *peer;
+	unsigned int i;
 
 	mutex_lock(&ccm_peers_lock);
 	list_for_each_entry(peer, &ccm_peers, node) {
 		mutex_lock(&peer->lock);
-		if (!peer->stopping)
-			ccm_rdma_device_gone(peer, dev);
+		for (i = 0; i < peer->nr_paths && !peer->stopping; i++)
+			ccm_rdma_device_gone(peer->paths[i], dev);
 		mutex_unlock(&peer->lock);
 	}
 	mutex_unlock(&ccm_peers_lock);
 	/* Client links on @dev are torn down on the callback workqueue. */
 	ccm_clients_flush();
+}
+
+/**
+ * ccm_rdma_device_name() - the RDMA device a link's connection runs on
+ * @path: the link
+ *
+ * Context: process context, peer->lock held.
+ * Return: the device's name, or NULL when the link has no connection.
+ */
+const char *ccm_rdma_device_name(struct ccm_path *path)
+{
+	lockdep_assert_held(&path->peer->lock);
+	if (!path->cur || !path->cur->cm_id || !path->cur->cm_id->device)
+		return NULL;
+	return dev_name(&path->cur->cm_id->device->dev);
 }
 
 static struct ib_client ccm_ib_client = {

@@ -56,8 +56,12 @@ done
 for f in $(sed -n 's/^CCM_CS_ATTR(\(.*\));/\1/p' ccm_clients.c); do
 	grep -q "^What:.*/sys/kernel/ccm/clients/<name>/$f\$" "$abi" || missing="$missing clients/$f"
 done
-for f in $(sed -n '/ccm_stat_names\[/,/^};/s/.*= "\(.*\)",/\1/p' ccm_peer.c); do
+for f in $(sed -n '/ccm_stat_names\[/,/^};/s/.*= "\(.*\)",/\1/p' ccm_path.c) \
+	 $(sed -n '/ccm_pstat_names\[/,/^};/s/.*= "\(.*\)",/\1/p' ccm_peer.c); do
 	grep -q "^What:.*/sys/kernel/ccm/counters/$f\$" "$abi" || missing="$missing counters/$f"
+done
+for f in $(sed -n 's/^CCM_LINK_ATTR_RO(\(.*\));/\1/p' ccm_sysfs.c) counters/; do
+	grep -q "^What:.*/sys/kernel/ccm/links/<n>/$f\$" "$abi" || missing="$missing links/<n>/$f"
 done
 if [ -n "$missing" ]; then
 	echo "not in $abi:$missing"

@@ -31,6 +31,10 @@ enum ccm_disconnect_reason {
 	CCM_DISC_DEVICE_GONE,		/* the local RDMA device was removed */
 	CCM_DISC_UNREGISTERED,		/* this client unregistered */
 	CCM_DISC_FAILED,		/* setting the QPs up failed */
+	/* The interconnect link under the QPs failed; the partner is
+	 * still connected on another link.
+	 */
+	CCM_DISC_LINK_DOWN,
 };
 
 /**
