@@ -302,6 +302,7 @@ void ccm_path_doorbell(struct ccm_path *path);
 int ccm_rdma_init(void);
 void ccm_rdma_exit(void);
 void ccm_rdma_stop(struct ccm_path *path);
+void ccm_rdma_flush(void);
 void ccm_rdma_process(struct ccm_path *path);
 int ccm_rdma_read(struct ccm_path *path);
 int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg);

@@ -387,7 +387,7 @@ static bool ccm_path_step(struct ccm_path *path, enum ccm_event ev, u32 gen)
 		pr_debug("ccm: %s -> %s on %s (generation %u)\n",
 			 ccm_state_id(old), ccm_state_id(res.next),
 			 ccm_event_name(ev), gen);
-		trace_ccm_fsm_transition(gen, ccm_state_id(old),
+		trace_ccm_fsm_transition(path->idx, gen, ccm_state_id(old),
 					 ccm_state_id(res.next),
 					 ccm_event_name(ev));
 		ccm_rdma_publish(path);

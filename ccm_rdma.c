@@ -93,6 +93,9 @@ enum {
 
 static_assert(CCM_CEV_NR <= BITS_PER_LONG);
 
+/* Connections being freed, each on its own (see ccm_conn_destroy()). */
+static struct workqueue_struct *ccm_teardown_wq;
+
 /* A control message waiting for a free send buffer. */
 struct ccm_tx {
 	struct list_head node;
@@ -102,6 +105,7 @@ struct ccm_tx {
 
 struct ccm_conn {
 	struct ccm_path *path;
+	struct work_struct teardown;	/* on ccm_teardown_wq */
 	enum ccm_conn_kind kind;
 	struct rdma_cm_id *cm_id;
 	struct list_head node;		/* path->conns or path->incoming */
@@ -531,21 +535,12 @@ static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
  * Free a connection and everything it holds, whatever state it reached.
  * Order: disconnect, drain (waits for every completion handler), destroy
  * the QP, the MR, the mappings, the CQ and the PD, then the CM id, which
- * waits for a running CM handler; only then the memory.
+ * waits for a running CM handler; only then the memory. Needs no lock:
+ * the connection is no longer reachable from its link.
  */
-static void ccm_conn_destroy(struct ccm_conn *conn)
+static void ccm_conn_teardown(struct ccm_conn *conn)
 {
-	struct ccm_path *path = conn->path;
 	struct ib_device *dev = conn->cm_id ? conn->cm_id->device : NULL;
-
-	lockdep_assert_held(&path->peer->lock);
-	list_del_init(&conn->node);
-	if (path->cur == conn) {
-		path->cur = NULL;
-		path->pending_read = 0;
-	}
-	if (path->listener == conn)
-		path->listener = NULL;
 
 	if (conn->established)
 		rdma_disconnect(conn->cm_id);
@@ -576,6 +571,50 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
 		rdma_destroy_id(conn->cm_id);
 	kfree(conn->buf);
 	kfree(conn);
+}
+
+static void ccm_conn_teardown_work(struct work_struct *work)
+{
+	ccm_conn_teardown(container_of(work, struct ccm_conn, teardown));
+}
+
+/*
+ * Detach a connection from its link and free it. A listener (no QP) is
+ * freed at once; any other connection on ccm_teardown_wq, outside
+ * peer->lock and off the ordered ccm_wq: destroying a QP blocks for
+ * seconds in the driver when its port is down (rxe waits for the
+ * partner's neighbour entry), and the other links' heartbeats must go on
+ * meanwhile. Its handlers may still run until then; they only set bits
+ * in ->pending, which nothing reads once it is off the link's lists.
+ * ccm_rdma_flush() waits for every teardown queued.
+ */
+static void ccm_conn_destroy(struct ccm_conn *conn)
+{
+	struct ccm_path *path = conn->path;
+
+	lockdep_assert_held(&path->peer->lock);
+	list_del_init(&conn->node);
+	if (path->cur == conn) {
+		path->cur = NULL;
+		path->pending_read = 0;
+	}
+	if (path->listener == conn) {
+		path->listener = NULL;
+		ccm_conn_teardown(conn);
+		return;
+	}
+	INIT_WORK(&conn->teardown, ccm_conn_teardown_work);
+	queue_work(ccm_teardown_wq, &conn->teardown);
+}
+
+/**
+ * ccm_rdma_flush() - wait until every connection given up is freed
+ *
+ * Context: process context; no lock needed, peer->lock may be held.
+ */
+void ccm_rdma_flush(void)
+{
+	flush_workqueue(ccm_teardown_wq);
 }
 
 /*
@@ -1582,7 +1621,7 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 
 	op = ccm_conn_op(conn, bit, &status);
 	if (op)
-		trace_ccm_rdma_completion(conn->gen, op, status);
+		trace_ccm_rdma_completion(conn->path->idx, conn->gen, op, status);
 	switch (bit) {
 	case CCM_CEV_ADDR_RESOLVED:
 		ret = rdma_resolve_route(conn->cm_id,
@@ -1741,7 +1780,7 @@ static int ccm_conn_post_read(struct ccm_conn *conn, u8 nr)
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr;
 	wr.rkey = conn->remote_rkey;
-	trace_ccm_rdma_post(conn->gen, "read");
+	trace_ccm_rdma_post(conn->path->idx, conn->gen, "read");
 	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
 		return ret;
@@ -1866,7 +1905,7 @@ int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg)
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
 	wr.rkey = conn->remote_rkey;
-	trace_ccm_rdma_post(conn->gen, "write");
+	trace_ccm_rdma_post(conn->path->idx, conn->gen, "write");
 	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
 		return ret;
@@ -2046,6 +2085,7 @@ void ccm_rdma_stop(struct ccm_path *path)
 	while ((conn = list_first_entry_or_null(&path->conns,
 						struct ccm_conn, node)))
 		ccm_conn_destroy(conn);
+	ccm_rdma_flush();
 }
 
 static void ccm_rdma_device_gone(struct ccm_path *path, struct ib_device *dev)
@@ -2105,7 +2145,8 @@ static void ccm_ib_remove(struct ib_device *dev, void *client_data)
 		mutex_unlock(&peer->lock);
 	}
 	mutex_unlock(&ccm_peers_lock);
-	/* Client links on @dev are torn down on the callback workqueue. */
+	/* Connections on @dev, and client links, are torn down elsewhere. */
+	ccm_rdma_flush();
 	ccm_clients_flush();
 }
 
@@ -2138,7 +2179,16 @@ static struct ib_client ccm_ib_client = {
  */
 int ccm_rdma_init(void)
 {
-	return ib_register_client(&ccm_ib_client);
+	int ret;
+
+	/* Not ordered: one QP stuck on a dead port must not hold the rest. */
+	ccm_teardown_wq = alloc_workqueue("ccm_teardown", WQ_MEM_RECLAIM, 0);
+	if (!ccm_teardown_wq)
+		return -ENOMEM;
+	ret = ib_register_client(&ccm_ib_client);
+	if (ret)
+		destroy_workqueue(ccm_teardown_wq);
+	return ret;
 }
 
 /**
@@ -2149,4 +2199,5 @@ int ccm_rdma_init(void)
 void ccm_rdma_exit(void)
 {
 	ib_unregister_client(&ccm_ib_client);
+	destroy_workqueue(ccm_teardown_wq);
 }

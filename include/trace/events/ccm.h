@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ccm - tracepoints: every FSM transition, every RDMA operation's
- * completion, every client event. Use with trace-cmd, perf trace or
+ * completion, every client event; link= is the interconnect link's
+ * index. Use with trace-cmd, perf trace or
  * /sys/kernel/tracing/events/ccm/.
  */
 #undef TRACE_SYSTEM
@@ -13,41 +14,50 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(ccm_fsm_transition,
-	    TP_PROTO(u32 gen, const char *from, const char *to,
+	    TP_PROTO(u32 link, u32 gen, const char *from, const char *to,
 		     const char *event),
-	    TP_ARGS(gen, from, to, event),
-	    TP_STRUCT__entry(__field(u32, gen)
+	    TP_ARGS(link, gen, from, to, event),
+	    TP_STRUCT__entry(__field(u32, link)
+			     __field(u32, gen)
 			     __string(from, from)
 			     __string(to, to)
 			     __string(event, event)),
-	    TP_fast_assign(__entry->gen = gen;
+	    TP_fast_assign(__entry->link = link;
+			   __entry->gen = gen;
 			   __assign_str(from, from);
 			   __assign_str(to, to);
 			   __assign_str(event, event);),
-	    TP_printk("generation=%u %s -> %s on %s", __entry->gen,
+	    TP_printk("link=%u generation=%u %s -> %s on %s", __entry->link,
+		      __entry->gen,
 		      __get_str(from), __get_str(to), __get_str(event))
 );
 
 TRACE_EVENT(ccm_rdma_post,
-	    TP_PROTO(u32 gen, const char *op),
-	    TP_ARGS(gen, op),
-	    TP_STRUCT__entry(__field(u32, gen)
+	    TP_PROTO(u32 link, u32 gen, const char *op),
+	    TP_ARGS(link, gen, op),
+	    TP_STRUCT__entry(__field(u32, link)
+			     __field(u32, gen)
 			     __string(op, op)),
-	    TP_fast_assign(__entry->gen = gen;
+	    TP_fast_assign(__entry->link = link;
+			   __entry->gen = gen;
 			   __assign_str(op, op);),
-	    TP_printk("generation=%u op=%s", __entry->gen, __get_str(op))
+	    TP_printk("link=%u generation=%u op=%s", __entry->link,
+		      __entry->gen, __get_str(op))
 );
 
 TRACE_EVENT(ccm_rdma_completion,
-	    TP_PROTO(u32 gen, const char *op, int status),
-	    TP_ARGS(gen, op, status),
-	    TP_STRUCT__entry(__field(u32, gen)
+	    TP_PROTO(u32 link, u32 gen, const char *op, int status),
+	    TP_ARGS(link, gen, op, status),
+	    TP_STRUCT__entry(__field(u32, link)
+			     __field(u32, gen)
 			     __string(op, op)
 			     __field(int, status)),
-	    TP_fast_assign(__entry->gen = gen;
+	    TP_fast_assign(__entry->link = link;
+			   __entry->gen = gen;
 			   __assign_str(op, op);
 			   __entry->status = status;),
-	    TP_printk("generation=%u op=%s status=%d", __entry->gen,
+	    TP_printk("link=%u generation=%u op=%s status=%d", __entry->link,
+		      __entry->gen,
 		      __get_str(op), __entry->status)
 );
 
