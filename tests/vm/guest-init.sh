@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of the ccm test guest (busybox sh, PID 1).
-# Kernel command line: ccmt_node=N ccmt_case=NAME [ccmt_shell=1]
+# Kernel command line: ccmt_node=N ccmt_case=NAME [ccmt_nics=2] [ccmt_shell=1]
+# One NIC (default): eth0 169.254.0.N/16, rxe0. ccmt_nics=2 (run.sh, for a
+# case with "# nics: 2"): eth0 169.254.0.N/24 + rxe0 and eth1 169.254.1.N/24
+# + rxe1, each link its own subnet (and route).
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu
 export HOME=/root
@@ -19,16 +22,19 @@ hostname ccmt
 
 NODE=
 CASE=
+NICS=
 SHELL_AFTER=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	ccmt_node=*) NODE=${arg#ccmt_node=} ;;
 	ccmt_case=*) CASE=${arg#ccmt_case=} ;;
+	ccmt_nics=*) NICS=${arg#ccmt_nics=} ;;
 	ccmt_shell=*) SHELL_AFTER=${arg#ccmt_shell=} ;;
 	esac
 done
 NODE=${NODE:-1}
-export NODE CASE
+NICS=${NICS:-1}
+export NODE CASE NICS
 hostname "ccmt$NODE"
 
 echo "CCMT-BOOT node=$NODE case=$CASE uptime=$(cut -d' ' -f1 /proc/uptime)"
@@ -65,13 +71,30 @@ for m in virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm; do
 	modprobe "$m" || setup_fail "modprobe $m"
 done
 
+case $NICS in 1|2) ;; *) setup_fail "ccmt_nics=$NICS (1 or 2)" ;; esac
 # wait (bounded) for eth0 to appear
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 ip link set lo up
 ip link set eth0 up || setup_fail "eth0 up"
-ip addr add 169.254.0.$NODE/16 dev eth0 || setup_fail "ip addr"
-rdma link add rxe0 type rxe netdev eth0 || setup_fail "rdma link add"
+if [ "$NICS" = 1 ]; then
+	ip addr add 169.254.0.$NODE/16 dev eth0 || setup_fail "ip addr"
+	rdma link add rxe0 type rxe netdev eth0 || setup_fail "rdma link add"
+else
+	# the second link's NIC (run.sh: netdev n1, mac 52:54:00:12:35:0N)
+	i=0
+	while [ ! -e /sys/class/net/eth1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(cat /sys/class/net/eth0/address 2>/dev/null)" = "52:54:00:12:34:0$NODE" ] ||
+		setup_fail "eth0 is not the first link's NIC: $(cat /sys/class/net/eth0/address 2>&1)"
+	[ "$(cat /sys/class/net/eth1/address 2>/dev/null)" = "52:54:00:12:35:0$NODE" ] ||
+		setup_fail "eth1 is not the second link's NIC: $(cat /sys/class/net/eth1/address 2>&1)"
+	ip link set eth1 up || setup_fail "eth1 up"
+	ip addr add 169.254.0.$NODE/24 dev eth0 || setup_fail "ip addr eth0"
+	ip addr add 169.254.1.$NODE/24 dev eth1 || setup_fail "ip addr eth1"
+	rdma link add rxe0 type rxe netdev eth0 || setup_fail "rdma link add rxe0"
+	rdma link add rxe1 type rxe netdev eth1 || setup_fail "rdma link add rxe1"
+	echo "CCMT node=$NODE nics=2: eth0 169.254.0.$NODE/24 rxe0, eth1 169.254.1.$NODE/24 rxe1"
+fi
 echo "CCMT-READY node=$NODE uptime=$(cut -d' ' -f1 /proc/uptime)"
 
 [ -f /tests/guest-lib.sh ] || setup_fail "no /tests/guest-lib.sh"

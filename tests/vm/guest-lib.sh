@@ -1,12 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for ccm VM test cases; sourced by /init in each guest (busybox sh).
 # A case file tests/vm/cases/NAME.sh defines node1() and node2(); it may carry
-# a line "# timeout: N" (seconds, whole case, host side; default 240).
+# a line "# timeout: N" (seconds, whole case, host side; default 240) and a
+# line "# nics: 2" (two interconnect links: eth0/rxe0 on 169.254.0.0/24 and
+# eth1/rxe1 on 169.254.1.0/24; default one, eth0/rxe0 on 169.254.0.0/16).
+# NICS: 1 or 2. MY_ADDR/PEER_ADDR: this node's / the partner's address on the
+# first link, MY_ADDR2/PEER_ADDR2 on the second (only up with NICS=2).
 
 NODE=${NODE:-1}
+NICS=${NICS:-1}
 case $NODE in 1) PEER_NODE=2 ;; *) PEER_NODE=1 ;; esac
 MY_ADDR=169.254.0.$NODE
 PEER_ADDR=169.254.0.$PEER_NODE
+MY_ADDR2=169.254.1.$NODE
+PEER_ADDR2=169.254.1.$PEER_NODE
 CCM_SYSFS=/sys/kernel/ccm
 CCMT_FAILFILE=/tmp/ccmt.failed
 
@@ -112,23 +119,24 @@ counter() {
 
 # ---- ccm-specific checks shared by the cases ----
 
-# rxe0 follows eth0's carrier: wait (bounded) until it is ACTIVE.
+# wait_rxe_active [DEV]: DEV (default rxe0) follows its netdev's carrier
+# (rxe0: eth0, rxe1: eth1): wait (bounded) until it is ACTIVE.
 wait_rxe_active() {
-	local i=0
+	local dev=${1:-rxe0} i=0
 	while [ $i -lt 100 ]; do
-		case $(rdma link show rxe0/1 2>&1) in
+		case $(rdma link show "$dev/1" 2>&1) in
 		*"state ACTIVE"*) return 0 ;;
 		esac
 		i=$((i + 1))
 		sleep 0.1
 	done
-	fail "rxe0 never became ACTIVE"
+	fail "$dev never became ACTIVE"
 }
 
-# Packets rxe0 sent, from `rdma statistic` (a counter that moves only when
-# RDMA traffic crossed the link).
+# rxe_sent_pkts [DEV]: packets DEV (default rxe0) sent, from `rdma
+# statistic` (a counter that moves only when RDMA traffic crossed the link).
 rxe_sent_pkts() {
-	rdma statistic show link rxe0/1 2>/dev/null |
+	rdma statistic show link "${1:-rxe0}/1" 2>/dev/null |
 		tr ' ' '\n' | sed -n '/^sent_pkts$/{n;p;q}'
 }
 
@@ -368,20 +376,45 @@ rdma_res_counts() {
 		END { if (!found) print "none" }'
 }
 
-# res_baseline: remember rxe0's resource counts (before ccm is loaded)
+# res_counts DEV...: rdma_res_counts of one DEV as is; of several,
+# "DEV: counts" for each, joined by "; "
+res_counts() {
+	local dev out=
+	if [ $# = 1 ]; then
+		rdma_res_counts "$1"
+		return
+	fi
+	for dev in "$@"; do
+		out="$out${out:+; }$dev: $(rdma_res_counts "$dev")"
+	done
+	echo "$out"
+}
+
+# res_baseline [DEV...]: remember the resource counts of the DEVs (default:
+# the interconnect's rxe devices, rxe0 and with NICS=2 also rxe1) before ccm
+# is loaded; expect_res_baseline checks the same devices
 res_baseline() {
-	rdma_res_counts > /tmp/ccmt.res_base
+	if [ $# -gt 0 ]; then
+		echo "$*" > /tmp/ccmt.res_devs
+	elif [ "$NICS" = 2 ]; then
+		echo "rxe0 rxe1" > /tmp/ccmt.res_devs
+	else
+		echo rxe0 > /tmp/ccmt.res_devs
+	fi
+	res_counts $(cat /tmp/ccmt.res_devs) > /tmp/ccmt.res_base
 	log "RESOURCES baseline $(cat /tmp/ccmt.res_base) ($(rdma resource show 2>&1 | tr '\n' ' '))"
 }
 
-# expect_res_baseline LABEL: rxe0's counts equal the baseline again (ccm and
-# its clients unloaded); 3 s to settle, how long it took is logged
+# expect_res_baseline LABEL: the counts of res_baseline's devices (rxe0 by
+# default) equal the baseline again (ccm and its clients unloaded); 3 s to
+# settle, how long it took is logged
 expect_res_baseline() {
-	local want got i=0 start
+	local want got i=0 start devs
 	want=$(cat /tmp/ccmt.res_base)
+	devs=$(cat /tmp/ccmt.res_devs 2>/dev/null || echo rxe0)
 	start=$(now_ms)
 	while :; do
-		got=$(rdma_res_counts)
+		got=$(res_counts $devs)
 		[ "$got" = "$want" ] && break
 		[ $i -ge 30 ] && break
 		i=$((i + 1))

@@ -13,13 +13,20 @@
 # (for `set_link n0 off` etc.): DIR/<case>/node{1,2}.mon (unix sockets).
 # Per-case timeout: "# timeout: N" in the case file, else --timeout, else 240;
 # times CCM_VM_TIMEOUT_SCALE if set (debug-kernel.sh --run: 2).
+# Two interconnect links: "# nics: 2" in the case file (default 1, as above)
+# gives each guest a second NIC (netdev n1, mac 52:54:00:12:35:0N) on its own
+# socket link (own TCP port / UDP port pair, node 1 binds, node 2 joins,
+# host_restart reconnects both); in the guest eth0 169.254.0.N/24 + rxe0 and
+# eth1 169.254.1.N/24 + rxe1 (kernel argument ccmt_nics=2; guest-lib.sh
+# exports NICS, MY_ADDR2, PEER_ADDR2).
 # Other environment: KVER, CCM_KERNEL_DEB, CCM_KERNEL_ROOT (the guest kernel,
 # see build-guest.sh), CCM_VM_APPEND (more kernel arguments), CCM_LOCK,
 # CCM_VM_NETDEV=udp (the link as two UDP sockets on 127.0.0.1 instead of one
 # TCP stream: no Nagle/delayed-ACK hold-ups of small frames between the two
 # QEMUs; bench/run.sh uses it), CCM_VM_PCAP=1 (each node's link traffic to DIR/<case>/nodeN.pcap, stamped
 # with that guest's virtual clock: intervals within one file are real, the two
-# files do not share a time base; tests/vm/roce-pcap.py decodes RoCEv2).
+# files do not share a time base; tests/vm/roce-pcap.py decodes RoCEv2; the
+# second link of a "# nics: 2" case to DIR/<case>/nodeN-n1.pcap).
 # Lines with DETECTION or RECONNECT that a guest logs are repeated after the
 # case's PASS/FAIL line (and kept in DIR/<case>/timing).
 # Exit status 0 iff no case failed.
@@ -36,7 +43,8 @@
 #   host_fail MSG...         log and mark the host side failed
 #   host_ms                  ms since the case started (host clock)
 #   host_mon NODE CMD        one HMP command on NODE's monitor, e.g.
-#                            host_mon 1 'set_link n0 off'; logs the reply
+#                            host_mon 1 'set_link n0 off' (n1: the second
+#                            link of a "# nics: 2" case); logs the reply
 #   host_wait_log NODE ERE TIMEOUT_S
 #                            wait until NODE's current console log has a line
 #                            matching ERE (\r stripped); 1 on timeout
@@ -47,7 +55,7 @@
 # A restarted guest runs the same nodeN() again. The harness then waits for
 # the last boot's CCMT-RESULT; an earlier, killed boot needs none (its log is
 # still scanned for kernel problems). Only node 2 can be restarted: node 1's
-# QEMU holds the listening end of the socket netdev and accepts the new
+# QEMU holds the listening end of the socket netdev(s) and accepts the new
 # node 2 QEMU, but a connecting QEMU would not reconnect to a new node 1.
 set -uo pipefail
 
@@ -65,7 +73,7 @@ tcp|udp) ;;
 *) echo "run.sh: CCM_VM_NETDEV must be tcp or udp" >&2; exit 2 ;;
 esac
 
-usage() { sed -n '3,49p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '3,/^set -uo pipefail$/{/^set -uo pipefail$/!p}' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) [ $# -ge 2 ] || usage 2; kos+=(--ko "$(readlink -f "$2")"); shift 2 ;;
@@ -159,19 +167,26 @@ launch_node() {	# dir node logfile: start nodeN's QEMU from DIR/nodeN.argv
 	echo "$lf" > "$d/node$n.cur"
 }
 
-start_guest() {	# node netdev-spec dir case
-	local n=$1 nd=$2 d=$3 c=$4
+start_guest() {	# node netdev-spec dir case [netdev-spec of a second link]
+	local n=$1 nd=$2 d=$3 c=$4 nd_b=${5:-} nics=
+	[ -n "$nd_b" ] && nics="ccmt_nics=2 "
 	local argv=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512 -smp 1
 		-nographic -no-reboot
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 mitigations=off ccmt_node=$n ccmt_case=$c $extra_append"
+		-append "console=ttyS0 panic=-1 mitigations=off ccmt_node=$n ccmt_case=$c $nics$extra_append"
 		-nic none
 		-netdev "socket,id=n0,$nd"
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:0$n,romfile="
 		-monitor "unix:$d/node$n.mon,server=on,wait=off"
 		-name "ccmt-$c-node$n")
+	# the second link after the first: its NIC is the guest's eth1
+	[ -n "$nd_b" ] &&
+		argv+=(-netdev "socket,id=n1,$nd_b"
+			-device "virtio-net-pci,netdev=n1,mac=52:54:00:12:35:0$n,romfile=")
 	[ -n "${CCM_VM_PCAP:-}" ] &&
 		argv+=(-object "filter-dump,id=fd0,netdev=n0,file=$d/node$n.pcap")
+	[ -n "${CCM_VM_PCAP:-}" ] && [ -n "$nd_b" ] &&
+		argv+=(-object "filter-dump,id=fd1,netdev=n1,file=$d/node$n-n1.pcap")
 	printf '%s\0' "${argv[@]}" > "$d/node$n.argv"
 	echo 1 > "$d/node$n.boots"
 	date +%s.%N > "$d/node$n.start"
@@ -262,6 +277,14 @@ case_timeout() {
 	echo "$t"
 }
 
+case_nics() {	# name -> 1 or 2 ("# nics: N" in the case file), else empty
+	local n
+	n=$(sed -n 's/^#[[:space:]]*nics:[[:space:]]*\([^[:space:]]*\).*/\1/p' "$here/cases/$1.sh" | head -n 1)
+	case ${n:-1} in
+	1|2) echo "${n:-1}" ;;
+	esac
+}
+
 done_both() {	# dir -> true when both guests' current boots dumped dmesg
 	grep -q "CCMT-DMESG-END node=1" "$(node_log "$1" 1)" 2>/dev/null &&
 		grep -q "CCMT-DMESG-END node=2" "$(node_log "$1" 2)" 2>/dev/null
@@ -269,6 +292,7 @@ done_both() {	# dir -> true when both guests' current boots dumped dmesg
 
 run_case() {	# name -> sets case_ok, case_secs, case_why
 	local c=$1 d=$results/$1 to t0 port i p alive done_at= lf hr nd1 nd2 ready
+	local nics port_b= nd1_b= nd2_b= pp
 	to=$(case_timeout "$c")
 	rm -rf "$d"; mkdir -p "$d"
 	case_why=
@@ -276,26 +300,47 @@ run_case() {	# name -> sets case_ok, case_secs, case_why
 	cur_dir=$d
 	hook_pid=
 	: > "$d/qemu.pids"
+	nics=$(case_nics "$c")
+	[ -n "$nics" ] || { case_why="bad '# nics:' line (1 or 2)"; case_ok=0; case_secs=0.0; return; }
 	port=$(pick_port) || { case_why="no free port"; case_ok=0; return; }
-	# node 1 binds $port first (TCP: listens); node 2 then joins it
+	# a second link: its own port (UDP: pair), clear of the first's
+	if [ "$nics" = 2 ]; then
+		for i in $(seq 1 20); do
+			pp=$(pick_port) || break
+			if [ "$pp" -lt $((port - 1)) ] || [ "$pp" -gt $((port + 1)) ]; then
+				port_b=$pp
+				break
+			fi
+		done
+		[ -n "$port_b" ] || { case_why="no free port for the second link"; case_ok=0; case_secs=0.0; return; }
+	fi
+	# node 1 binds $port (and $port_b) first (TCP: listens); node 2 then
+	# joins it
 	if [ "$netdev" = udp ]; then
 		nd1="udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port"
 		nd2="udp=127.0.0.1:$port,localaddr=127.0.0.1:$((port + 1))"
+		if [ -n "$port_b" ]; then
+			nd1_b="udp=127.0.0.1:$((port_b + 1)),localaddr=127.0.0.1:$port_b"
+			nd2_b="udp=127.0.0.1:$port_b,localaddr=127.0.0.1:$((port_b + 1))"
+		fi
 		ready=port_bound_udp
 	else
 		nd1="listen=127.0.0.1:$port" nd2="connect=127.0.0.1:$port"
+		[ -n "$port_b" ] && nd1_b="listen=127.0.0.1:$port_b" nd2_b="connect=127.0.0.1:$port_b"
 		ready=port_listening
 	fi
-	start_guest 1 "$nd1" "$d" "$c"
+	start_guest 1 "$nd1" "$d" "$c" ${nd1_b:+"$nd1_b"}
 	for i in $(seq 1 100); do
-		$ready "$port" && break
+		$ready "$port" && { [ -z "$port_b" ] || $ready "$port_b"; } && break
 		kill -0 "$(cat "$d/node1.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
 	if ! $ready "$port"; then
 		case_why="node1 QEMU did not bind $port"
+	elif [ -n "$port_b" ] && ! $ready "$port_b"; then
+		case_why="node1 QEMU did not bind $port_b (second link)"
 	else
-		start_guest 2 "$nd2" "$d" "$c"
+		start_guest 2 "$nd2" "$d" "$c" ${nd2_b:+"$nd2_b"}
 		if [ -f "$here/cases/$c.host" ]; then
 			run_host_hook "$c" "$d" "$t0" > "$d/host.log" 2>&1 &
 			hook_pid=$!
