@@ -761,18 +761,22 @@ void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
 	struct ccm_msg_info mi;
 
 	lockdep_assert_held(&peer->lock);
-	/* The partner's clients talk to ours on the clients' link only. */
-	if (path != peer->cpath) {
-		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
-		return;
-	}
 	st = ccm_wire_msg_decode(msg, len, &mi);
 	if (!st && mi.gen != gen)
 		st = CCM_WIRE_GEN;
 	if (st) {
-		ccm_peer_stat_msg(peer, CCM_STAT_MSGS_INVALID);
-		ccm_peer_error(peer, "control message refused: %s",
+		ccm_stat_inc(path, CCM_STAT_MSGS_INVALID);
+		ccm_path_error(path, "control message refused: %s",
 			       ccm_wire_status_str(st));
+		return;
+	}
+	if (mi.type == CCM_MSG_USE) {
+		ccm_peer_use_rx(path, mi.arg);
+		return;
+	}
+	/* The partner's clients talk to ours on the clients' link only. */
+	if (path != peer->cpath) {
+		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
 		return;
 	}
 	if (ccm_remotes_gen != gen) {

@@ -216,6 +216,9 @@ struct ccm_path {
  * Taken only in process context (ccm_wq work, sysfs, module load and
  * unload, ib_client).
  */
+/* Bits of peer->flags. */
+#define CCM_PEER_PORT_EVENT	0	/* a port went down or up: check */
+
 struct ccm_peer {
 	const struct ccm_config *cfg;
 	u64 node_id;			/* ours; constant */
@@ -229,10 +232,13 @@ struct ccm_peer {
 	void *msgbuf[CCM_MSGBUF_NR];
 	struct work_struct work;	/* connection events, the clients */
 	struct list_head node;		/* in ccm_peers, under ccm_peers_lock */
+	unsigned long flags;		/* CCM_PEER_*, atomic bitops */
 
 	struct mutex lock;		/* protects the fields below */
 	bool stopping;
-	struct ccm_path *cpath;		/* the link the clients use */
+	struct ccm_path *cpath;		/* the clients' link; NULL: none yet */
+	u16 use_seq;			/* leader: last USE sent */
+	u16 use_seen;			/* follower: newest USE taken; 0: none */
 	unsigned int nr_up;		/* links connected */
 	enum ccm_state state;		/* the partner's, for sysfs */
 	const char *uevent_state;	/* the state name last sent */
@@ -266,6 +272,7 @@ void ccm_peer_path_up(struct ccm_path *path);
 void ccm_peer_path_down(struct ccm_path *path);
 void ccm_peer_state_changed(struct ccm_peer *peer);
 void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch);
+void ccm_peer_use_rx(struct ccm_path *path, u16 seq);
 struct ccm_path *ccm_peer_route(struct ccm_peer *peer,
 				const struct sockaddr_storage *src);
 __printf(2, 3)
@@ -303,6 +310,7 @@ int ccm_rdma_init(void);
 void ccm_rdma_exit(void);
 void ccm_rdma_stop(struct ccm_path *path);
 void ccm_rdma_flush(void);
+void ccm_rdma_check_ports(struct ccm_path *path);
 void ccm_rdma_process(struct ccm_path *path);
 int ccm_rdma_read(struct ccm_path *path);
 int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg);

@@ -154,8 +154,12 @@ static int ccm_parse_addr_list(const char *name, const char *val, u16 port,
 		one[len] = '\0';
 		if (inet_pton_with_scope(&init_net, AF_UNSPEC, one, portstr,
 					 &ss[n])) {
-			pr_err("ccm: %s='%s': '%s' is not an IPv4 or IPv6 address\n",
-			       name, val, one);
+			if (!strchr(val, ','))
+				pr_err("ccm: %s='%s' is not an IPv4 or IPv6 address\n",
+				       name, val);
+			else
+				pr_err("ccm: %s='%s': '%s' is not an IPv4 or IPv6 address\n",
+				       name, val, one);
 			return -EINVAL;
 		}
 		if (ss[n].ss_family != ss[0].ss_family) {
@@ -210,8 +214,8 @@ static int ccm_config_parse(struct ccm_config *cfg)
 		if (ret < 0)
 			return ret;
 		if (ret != cfg->nr_paths) {
-			pr_err("ccm: local_addr='%s' names %d addresses, peer_addr='%s' %u: one local address per link\n",
-			       local_addr, ret, peer_addr, cfg->nr_paths);
+			pr_err("ccm: local_addr='%s' does not name one address per link of peer_addr='%s' (%d for %u)\n",
+			       local_addr, peer_addr, ret, cfg->nr_paths);
 			return -EINVAL;
 		}
 		if (cfg->local_addr[0].ss_family != cfg->peer_addr[0].ss_family) {

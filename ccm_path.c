@@ -215,7 +215,9 @@ static void ccm_path_heartbeat(struct ccm_path *path)
 	    silent + interval / 8 >= interval * path->cfg->heartbeat_miss) {
 		ccm_stat_inc(path, CCM_STAT_LINK_LOST);
 		path->silent = true;
-		ccm_path_error(path, "link lost: no sign of life for %llu ms",
+		/* With one link, the link's loss is the partner's. */
+		ccm_path_error(path, "%s lost: no sign of life for %llu ms",
+			       path->peer->nr_paths > 1 ? "link" : "partner",
 			       div_u64(silent, NSEC_PER_MSEC));
 		ccm_path_event(path, CCM_EV_CONN_LOST, path->cur_gen);
 		return;

@@ -10,11 +10,18 @@
  * counter), never as the partner's loss: in an HA pair "partner lost"
  * starts a takeover.
  *
- * The clients run on one link, the first one configured (link 0), so that
- * both nodes agree on it without a message: the link lists are given in
- * the same order on both nodes, as corosync's link numbers are. When that
- * link fails while another one keeps the partner connected, the clients
- * are told CCM_DISC_LINK_DOWN, not CCM_DISC_PARTNER_LOST.
+ * The clients run on one link at a time, the clients' link (peer->cpath).
+ * With one link it is that link. With several, one node chooses it: the
+ * leader, the node with the higher node_id. It takes the lowest connected
+ * link when it has none, and another one only when that link fails (no
+ * fail-back: a move costs the clients their QPs), and announces every
+ * choice with a USE message on the chosen link, numbered, before anything
+ * else the clients send there. The follower takes the link of the newest
+ * USE; messages of the clients on any other link are dropped, so a late
+ * message on a link the leader has left cannot pull the follower back.
+ * When the clients' link fails while another link keeps the partner, the
+ * clients are told CCM_DISC_LINK_DOWN, not CCM_DISC_PARTNER_LOST, and are
+ * offered again at once on the new clients' link.
  *
  * Locking: peer->lock protects the partner and all of its links; the links
  * report to it with ccm_peer_path_up() and ccm_peer_path_down() from their
@@ -115,6 +122,87 @@ static struct ccm_path *ccm_peer_other_up(struct ccm_peer *peer,
 	return NULL;
 }
 
+/* With several links, the node with the higher node_id picks the clients'. */
+static bool ccm_peer_leads(const struct ccm_peer *peer)
+{
+	if (peer->node_id != peer->peer_node_id)
+		return peer->node_id > peer->peer_node_id;
+	return peer->epoch > peer->peer_epoch;
+}
+
+/*
+ * Move the clients to @path (NULL: none). Those on the old link are told
+ * @reason; on @path they are offered once it is connected.
+ */
+static void ccm_peer_set_cpath(struct ccm_peer *peer, struct ccm_path *path,
+			       int reason)
+{
+	lockdep_assert_held(&peer->lock);
+	if (peer->cpath == path)
+		return;
+	if (peer->cpath)
+		ccm_clients_down(peer, reason);
+	WRITE_ONCE(peer->cpath, path);
+	if (!path)
+		return;
+	pr_info("ccm: clients on link %u (%pISc)\n", path->idx,
+		path->peer_addr);
+}
+
+/*
+ * Leader: no clients' link, or it failed: take the lowest connected link,
+ * announce it, and offer the clients there.
+ */
+static void ccm_peer_choose(struct ccm_peer *peer, int reason)
+{
+	struct ccm_path *next = NULL;
+	u8 msg[sizeof(struct ccm_wire_msg)];
+	unsigned int i;
+	int len;
+
+	lockdep_assert_held(&peer->lock);
+	for (i = 0; i < peer->nr_paths && !next; i++)
+		if (peer->paths[i]->up)
+			next = peer->paths[i];
+	ccm_peer_set_cpath(peer, next, reason);
+	if (!next)
+		return;
+	if (!++peer->use_seq)
+		peer->use_seq = 1;
+	len = ccm_wire_msg_use(msg, sizeof(msg), next->cur_gen, peer->use_seq);
+	if (len < 0 || ccm_rdma_send_msg(next, msg, len))
+		ccm_path_error(next, "cannot announce the clients' link (%d)",
+			       len < 0 ? len : -EIO);
+	ccm_clients_up(peer);
+}
+
+/**
+ * ccm_peer_use_rx() - the partner announced the clients' link
+ * @path: the link the USE message came on
+ * @seq: its sequence number
+ *
+ * Context: process context (peer->work), peer->lock held.
+ */
+void ccm_peer_use_rx(struct ccm_path *path, u16 seq)
+{
+	struct ccm_peer *peer = path->peer;
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->nr_paths == 1 || ccm_peer_leads(peer)) {
+		ccm_stat_inc(path, CCM_STAT_MSGS_INVALID);
+		ccm_path_error(path, "USE from the partner: this node chooses the link");
+		return;
+	}
+	if (peer->use_seen && (s16)(seq - peer->use_seen) <= 0) {
+		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
+		return;
+	}
+	peer->use_seen = seq;
+	ccm_peer_set_cpath(peer, path, CCM_DISC_LINK_DOWN);
+	if (path->up)
+		ccm_clients_up(peer);
+}
+
 /**
  * ccm_peer_path_up() - a link reached connected
  * @path: the link
@@ -140,7 +228,10 @@ void ccm_peer_path_up(struct ccm_path *path)
 		if (peer->nr_up == 2)
 			ccm_sysfs_uevent_redundancy(peer, true);
 	}
-	if (path == peer->cpath)
+	if (peer->nr_paths > 1 && ccm_peer_leads(peer) &&
+	    (!peer->cpath || !peer->cpath->up))
+		ccm_peer_choose(peer, CCM_DISC_LINK_DOWN);
+	else if (path == peer->cpath)
 		ccm_clients_up(peer);
 }
 
@@ -185,8 +276,13 @@ void ccm_peer_path_down(struct ccm_path *path)
 			reason = peer->down_reason;
 		else
 			peer->down_reason = CCM_DISC_PARTNER_LOST;
-		if (path == peer->cpath)
-			ccm_clients_down(peer, reason);
+		if (path != peer->cpath)
+			return;
+		/* The leader moves the clients; the follower waits for USE. */
+		if (ccm_peer_leads(peer))
+			ccm_peer_choose(peer, reason);
+		else
+			ccm_peer_set_cpath(peer, NULL, reason);
 		return;
 	}
 	/* The last link: the partner is gone. */
@@ -197,10 +293,14 @@ void ccm_peer_path_down(struct ccm_path *path)
 			pr_warn("ccm: partner lost: no sign of life on any of its %u links\n",
 				peer->nr_paths);
 	}
-	if (peer->nr_paths > 1)
-		ccm_sysfs_uevent_link(path, false);
 	ccm_clients_down(peer, peer->down_reason);
 	peer->down_reason = CCM_DISC_PARTNER_LOST;
+	if (peer->nr_paths > 1) {
+		ccm_sysfs_uevent_link(path, false);
+		/* Chosen anew once the partner is back; it may have restarted. */
+		WRITE_ONCE(peer->cpath, NULL);
+		peer->use_seen = 0;
+	}
 }
 
 /**
@@ -353,6 +453,10 @@ static void ccm_peer_work(struct work_struct *work)
 
 	mutex_lock(&peer->lock);
 	if (!peer->stopping) {
+		/* A port event: its links fail now, before anything else. */
+		if (test_and_clear_bit(CCM_PEER_PORT_EVENT, &peer->flags))
+			for (i = 0; i < peer->nr_paths; i++)
+				ccm_rdma_check_ports(peer->paths[i]);
 		for (i = 0; i < peer->nr_paths; i++)
 			ccm_rdma_process(peer->paths[i]);
 		ccm_clients_process(peer);
@@ -424,7 +528,9 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 			goto err_free;
 		peer->nr_paths++;
 	}
-	peer->cpath = peer->paths[0];
+	/* One link: the clients' for good. Several: chosen once connected. */
+	if (peer->nr_paths == 1)
+		peer->cpath = peer->paths[0];
 	ret = ccm_sysfs_add_peer(peer);
 	if (ret)
 		goto err_free;

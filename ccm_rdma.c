@@ -2117,12 +2117,79 @@ restart:
 	}
 }
 
+/**
+ * ccm_rdma_check_ports() - fail a link's connections whose port went down
+ * @path: the link
+ *
+ * After a port event: a connection whose port is no longer active is
+ * failed now, without waiting for the heartbeat or the transport's
+ * retries; a link waiting for its next attempt is tried now when its
+ * device has an active port again.
+ *
+ * Context: process context (peer->work), peer->lock held.
+ */
+void ccm_rdma_check_ports(struct ccm_path *path)
+{
+	struct ib_port_attr attr;
+	struct ccm_conn *conn;
+
+	lockdep_assert_held(&path->peer->lock);
+restart:
+	list_for_each_entry(conn, &path->conns, node) {
+		if (!conn->cm_id || !conn->cm_id->device ||
+		    !conn->cm_id->port_num)
+			continue;
+		if (ib_query_port(conn->cm_id->device, conn->cm_id->port_num,
+				  &attr) || attr.state == IB_PORT_ACTIVE)
+			continue;
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_error(path, "local port %s/%u down",
+			       dev_name(&conn->cm_id->device->dev),
+			       conn->cm_id->port_num);
+		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
+				    CCM_EV_UNREACHABLE);
+		goto restart;
+	}
+	if (path->state == CCM_S_WAITING && !path->cur)
+		mod_delayed_work(ccm_wq, &path->timer, 0);
+}
+
+static struct ib_client ccm_ib_client;
+
+/*
+ * A port went down or up: ib_core calls this from its workqueue. Only a
+ * bit and a kick here: the partners' work looks at the ports under its
+ * lock (ccm_rdma_check_ports()).
+ */
+static void ccm_ib_event(struct ib_event_handler *h, struct ib_event *ev)
+{
+	struct ccm_peer *peer;
+
+	if (ev->event != IB_EVENT_PORT_ERR && ev->event != IB_EVENT_PORT_ACTIVE)
+		return;
+	pr_debug("ccm: %s port %u: %s\n", dev_name(&ev->device->dev),
+		 ev->element.port_num, ib_event_msg(ev->event));
+	mutex_lock(&ccm_peers_lock);
+	list_for_each_entry(peer, &ccm_peers, node) {
+		set_bit(CCM_PEER_PORT_EVENT, &peer->flags);
+		queue_work(ccm_wq, &peer->work);
+	}
+	mutex_unlock(&ccm_peers_lock);
+}
+
 static int ccm_ib_add(struct ib_device *dev)
 {
+	struct ib_event_handler *eh;
 	struct ccm_peer *peer;
 	unsigned int i;
 
 	pr_debug("ccm: RDMA device %s added\n", dev_name(&dev->dev));
+	eh = kzalloc(sizeof(*eh), GFP_KERNEL);
+	if (!eh)
+		return -ENOMEM;
+	INIT_IB_EVENT_HANDLER(eh, dev, ccm_ib_event);
+	ib_register_event_handler(eh);
+	ib_set_client_data(dev, &ccm_ib_client, eh);
 	mutex_lock(&ccm_peers_lock);
 	list_for_each_entry(peer, &ccm_peers, node)
 		for (i = 0; i < peer->nr_paths; i++)
@@ -2134,9 +2201,15 @@ static int ccm_ib_add(struct ib_device *dev)
 /* Everything on @dev is gone when this returns, as ib_core requires. */
 static void ccm_ib_remove(struct ib_device *dev, void *client_data)
 {
+	struct ib_event_handler *eh = client_data;
 	struct ccm_peer *peer;
 	unsigned int i;
 
+	/* First: the handler takes ccm_peers_lock, which is taken below. */
+	if (eh) {
+		ib_unregister_event_handler(eh);
+		kfree(eh);
+	}
 	mutex_lock(&ccm_peers_lock);
 	list_for_each_entry(peer, &ccm_peers, node) {
 		mutex_lock(&peer->lock);

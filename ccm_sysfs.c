@@ -117,12 +117,16 @@ static ssize_t peer_epoch_show(struct kobject *kobj,
 }
 CCM_PEER_ATTR_RO(peer_epoch);
 
-/* The clients' link's: the one whose generation the clients see. */
+/* The clients' link, else link 0: the links live as long as the files. */
+static struct ccm_path *ccm_sysfs_cpath(void)
+{
+	return READ_ONCE(ccm_sysfs_peer->cpath) ?: ccm_sysfs_peer->paths[0];
+}
+
 static ssize_t generation_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n",
-			  READ_ONCE(ccm_sysfs_peer->paths[0]->cur_gen));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ccm_sysfs_cpath()->cur_gen));
 }
 CCM_PEER_ATTR_RO(generation);
 
@@ -144,7 +148,7 @@ static ssize_t last_handshake_ns_show(struct kobject *kobj,
 				      struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  READ_ONCE(ccm_sysfs_peer->paths[0]->last_handshake_ns));
+			  READ_ONCE(ccm_sysfs_cpath()->last_handshake_ns));
 }
 CCM_PEER_ATTR_RO(last_handshake_ns);
 
@@ -156,7 +160,19 @@ static ssize_t last_detection_ns_show(struct kobject *kobj,
 }
 CCM_PEER_ATTR_RO(last_detection_ns);
 
+static ssize_t clients_link_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct ccm_path *path = READ_ONCE(ccm_sysfs_peer->cpath);
+
+	if (!path)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%u\n", path->idx);
+}
+CCM_PEER_ATTR_RO(clients_link);
+
 static struct attribute *ccm_peer_attrs[] = {
+	&ccm_attr_clients_link.attr,
 	&ccm_attr_state.attr,
 	&ccm_attr_peer_addr.attr,
 	&ccm_attr_local_addr.attr,

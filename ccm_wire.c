@@ -487,6 +487,31 @@ int ccm_wire_msg_init(void *buf, size_t cap, u8 type, u32 gen)
 	return 0;
 }
 
+/**
+ * ccm_wire_msg_use() - build a whole USE message
+ * @buf: the buffer
+ * @cap: its size
+ * @gen: the control connection's generation
+ * @seq: the choice's sequence number, not 0
+ *
+ * Context: any.
+ * Return: the message's length, -EINVAL for a @seq of 0, or -ENOSPC when
+ * @cap cannot hold it.
+ */
+int ccm_wire_msg_use(void *buf, size_t cap, u32 gen, u16 seq)
+{
+	struct ccm_wire_msg *m = buf;
+	int ret;
+
+	if (!seq)
+		return -EINVAL;
+	ret = ccm_wire_msg_init(buf, cap, CCM_MSG_USE, gen);
+	if (ret)
+		return ret;
+	m->arg = cpu_to_be16(seq);
+	return ccm_wire_msg_finish(buf);
+}
+
 /* Room for @need more bytes? Then count the entry and return where. */
 static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
 {
@@ -633,6 +658,7 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 	struct ccm_wire_msg hdr;
 	u32 mlen, crc, i, count;
 	size_t off;
+	bool use;
 
 	if (!buf || len < sizeof(*m))
 		return CCM_WIRE_SHORT;
@@ -652,11 +678,12 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 	crc = crc32_le(crc, (const u8 *)buf + sizeof(hdr), mlen - sizeof(hdr));
 	if (cpu_to_be32(crc ^ ~0U) != m->crc)
 		return CCM_WIRE_CRC;
-	if (m->type < CCM_MSG_OFFER || m->type >= CCM_MSG_NR || m->reserved ||
-	    !m->gen)
+	use = m->type == CCM_MSG_USE;
+	if (m->type < CCM_MSG_OFFER || m->type >= CCM_MSG_NR || !m->gen ||
+	    use != !!m->arg)
 		return CCM_WIRE_FIELD;
 	count = be16_to_cpu(m->count);
-	if (count > CCM_MAX_CLIENTS)
+	if (count > CCM_MAX_CLIENTS || (use && count))
 		return CCM_WIRE_FIELD;
 
 	off = sizeof(*m);
@@ -703,6 +730,7 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 	out->gen = be32_to_cpu(m->gen);
 	out->length = mlen;
 	out->count = count;
+	out->arg = be16_to_cpu(m->arg);
 	return CCM_WIRE_OK;
 }
 

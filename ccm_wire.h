@@ -153,6 +153,11 @@ enum ccm_msg_type {
 	CCM_MSG_OFFER = 1,	/* clients with their QPs and memory */
 	CCM_MSG_READY = 2,	/* these clients' QPs are RTS on our side */
 	CCM_MSG_GONE = 3,	/* these clients are gone (or failed) here */
+	/*
+	 * Several links: the clients use the link this came on from now on;
+	 * no entries, the choice's sequence number in ->arg.
+	 */
+	CCM_MSG_USE = 4,
 	CCM_MSG_NR
 };
 
@@ -164,7 +169,7 @@ struct ccm_wire_msg {
 	__be32 length;		/* the whole message */
 	__be32 gen;		/* the control connection's generation */
 	__be16 count;		/* entries that follow */
-	__be16 reserved;
+	__be16 arg;		/* USE: the choice's sequence (not 0); else 0 */
 	__be32 crc;		/* over the whole message, this field as 0 */
 } __packed;
 
@@ -261,6 +266,7 @@ struct ccm_msg_info {
 	u32 gen;
 	u32 length;
 	u16 count;
+	u16 arg;
 };
 
 struct ccm_offer_info {
@@ -282,6 +288,7 @@ struct ccm_name_info {
 };
 
 int ccm_wire_msg_init(void *buf, size_t cap, u8 type, u32 gen);
+int ccm_wire_msg_use(void *buf, size_t cap, u32 gen, u16 seq);
 int ccm_wire_msg_add_offer(void *buf, size_t cap,
 			   const struct ccm_offer_info *o, const u32 *qpn,
 			   const u32 *psn);

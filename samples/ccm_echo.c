@@ -86,6 +86,8 @@ struct echo {
 	atomic_t connects;
 	atomic_t disconnects;
 	atomic_t connected;
+	atomic_t flushed;	/* WRs a link's end flushed */
+	atomic_t link_downs;	/* disconnects for CCM_DISC_LINK_DOWN */
 };
 
 static struct echo *echoes;
@@ -104,8 +106,11 @@ static struct echo_slot *echo_slot(struct echo *e, u32 qp, unsigned int k)
 
 static void echo_err(struct echo *e, struct ib_wc *wc, const char *what)
 {
-	if (wc->status == IB_WC_WR_FLUSH_ERR)
-		return;		/* the link is going down */
+	if (wc->status == IB_WC_WR_FLUSH_ERR) {
+		/* The link is going down; see echo_disconnected(). */
+		atomic_inc(&e->flushed);
+		return;
+	}
 	atomic_inc(&e->errors);
 	pr_warn_ratelimited("ccm_echo: %s: %s: %s\n", e->name, what,
 			    ib_wc_status_msg(wc->status));
@@ -350,7 +355,17 @@ static void echo_disconnected(struct ccm_client *client,
 {
 	struct echo *e = container_of(client, struct echo, client);
 
-	/* Every WR has completed: the buffers are ours again. */
+	/*
+	 * Every WR has completed: the buffers are ours again. Flushed ones
+	 * may or may not have reached the partner. For CCM_DISC_LINK_DOWN the
+	 * partner is alive and ->connected() follows at once with QPs on
+	 * another link: a storage driver keeps its flushed requests and
+	 * posts them again there (idempotent, with the new device's lkey and
+	 * the new rkey). Echo's work is a PING round on every QP, and it runs
+	 * a fresh one on every connect; the counters show what happened.
+	 */
+	if (reason == CCM_DISC_LINK_DOWN)
+		atomic_inc(&e->link_downs);
 	if (e->dma)
 		ib_dma_unmap_single(e->link->device, e->dma, e->buf_len,
 				    DMA_BIDIRECTIONAL);
@@ -377,6 +392,8 @@ static ssize_t echo_show(struct kobject *kobj, struct kobj_attribute *attr,
 		      !strcmp(n, "errors") ? &e->errors :
 		      !strcmp(n, "connects") ? &e->connects :
 		      !strcmp(n, "disconnects") ? &e->disconnects :
+		      !strcmp(n, "flushed") ? &e->flushed :
+		      !strcmp(n, "link_downs") ? &e->link_downs :
 		      &e->connected;
 
 	return sysfs_emit(buf, "%d\n", atomic_read(v));
@@ -390,11 +407,14 @@ ECHO_ATTR(write_ok);
 ECHO_ATTR(errors);
 ECHO_ATTR(connects);
 ECHO_ATTR(disconnects);
+ECHO_ATTR(flushed);
+ECHO_ATTR(link_downs);
 
 static struct attribute *echo_attrs[] = {
 	&echo_attr_connected.attr, &echo_attr_qps_ok.attr,
 	&echo_attr_write_ok.attr, &echo_attr_errors.attr,
-	&echo_attr_connects.attr, &echo_attr_disconnects.attr, NULL
+	&echo_attr_connects.attr, &echo_attr_disconnects.attr,
+	&echo_attr_flushed.attr, &echo_attr_link_downs.attr, NULL
 };
 ATTRIBUTE_GROUPS(echo);
 

@@ -483,14 +483,14 @@ static void msg_names_roundtrip(struct kunit *test)
 	}
 }
 
-/* A message without entries is well-formed for every type. */
+/* A message without entries is well-formed for every type but USE. */
 static void msg_empty(struct kunit *test)
 {
 	struct ccm_msg_info mi;
 	u8 buf[HDR];
 	u8 type;
 
-	for (type = CCM_MSG_OFFER; type < CCM_MSG_NR; type++) {
+	for (type = CCM_MSG_OFFER; type < CCM_MSG_USE; type++) {
 		KUNIT_ASSERT_EQ(test, ccm_wire_msg_init(buf, sizeof(buf), type,
 							GEN), 0);
 		KUNIT_ASSERT_EQ(test, ccm_wire_msg_finish(buf), HDR);
@@ -500,6 +500,57 @@ static void msg_empty(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mi.count, 0);
 		KUNIT_EXPECT_EQ(test, mi.length, HDR);
 	}
+}
+
+/*
+ * USE: a header alone, the sequence in ->arg, never 0; no entries. Any
+ * other type with ->arg set, or a USE without one, is refused.
+ */
+static void msg_use(struct kunit *test)
+{
+	struct ccm_msg_info mi;
+	u8 buf[HDR + NAME_SZ];
+	struct ccm_wire_msg *m = (void *)buf;
+	size_t len;
+
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_use(buf, sizeof(buf), GEN, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_use(buf, HDR - 1, GEN, 1),
+			-ENOSPC);
+	KUNIT_ASSERT_EQ(test, ccm_wire_msg_use(buf, sizeof(buf), GEN, 0xbeef),
+			(int)HDR);
+	KUNIT_EXPECT_EQ(test, m->type, CCM_MSG_USE);
+	KUNIT_EXPECT_EQ(test, be16_to_cpu(m->arg), 0xbeef);
+	KUNIT_ASSERT_EQ(test, msg_try(test, buf, HDR, &mi), CCM_WIRE_OK);
+	KUNIT_EXPECT_EQ(test, mi.type, CCM_MSG_USE);
+	KUNIT_EXPECT_EQ(test, mi.arg, 0xbeef);
+	KUNIT_EXPECT_EQ(test, mi.gen, GEN);
+	KUNIT_EXPECT_EQ(test, mi.count, 0);
+
+	/* A USE with arg 0, resealed. */
+	m->arg = 0;
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_finish(buf), HDR);
+	KUNIT_EXPECT_EQ(test, msg_try(test, buf, HDR, &mi), CCM_WIRE_FIELD);
+
+	/* A READY with an arg, resealed. */
+	KUNIT_ASSERT_EQ(test, ccm_wire_msg_init(buf, sizeof(buf), CCM_MSG_READY,
+						GEN), 0);
+	m->arg = cpu_to_be16(1);
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_finish(buf), HDR);
+	KUNIT_EXPECT_EQ(test, msg_try(test, buf, HDR, &mi), CCM_WIRE_FIELD);
+
+	/* A USE with an entry: a READY's name entry, retyped and resealed. */
+	KUNIT_ASSERT_EQ(test, ccm_wire_msg_init(buf, sizeof(buf), CCM_MSG_READY,
+						GEN), 0);
+	KUNIT_ASSERT_EQ(test, ccm_wire_msg_add_name(buf, sizeof(buf),
+						    &(struct ccm_name_info){
+							.name = "echo0",
+							.incarnation = 1 }), 0);
+	m->type = CCM_MSG_USE;
+	m->arg = cpu_to_be16(1);
+	len = ccm_wire_msg_finish(buf);
+	KUNIT_EXPECT_EQ(test, len, HDR + NAME_SZ);
+	KUNIT_EXPECT_EQ(test, msg_try(test, buf, len, &mi), CCM_WIRE_FIELD);
 }
 
 /* ---- 2. Builder limits ---- */
@@ -1143,8 +1194,8 @@ static const struct msg_case msg_cases[] = {
 	PATCH("offer read as ready", BO, H(type), 1, CCM_MSG_READY, FIELD),
 	PATCH("gen 0", BO, H(gen), 4, 0, FIELD),
 	PATCH("gen 0 (gone)", BG, H(gen), 4, 0, FIELD),
-	PATCH("reserved 1", BR, H(reserved), 2, 1, FIELD),
-	PATCH("reserved 0x8000", BO, H(reserved), 2, 0x8000, FIELD),
+	PATCH("arg 1 (ready)", BR, H(arg), 2, 1, FIELD),
+	PATCH("arg 0x8000 (offer)", BO, H(arg), 2, 0x8000, FIELD),
 	PATCH("count CCM_MAX_CLIENTS + 1", BR, H(count), 2,
 	      CCM_MAX_CLIENTS + 1, FIELD),
 	PATCH("count 0xffff", BO, H(count), 2, 0xffff, FIELD),
@@ -1572,6 +1623,7 @@ static struct kunit_case ccm_msg_cases[] = {
 	KUNIT_CASE(msg_offer_roundtrip),
 	KUNIT_CASE(msg_names_roundtrip),
 	KUNIT_CASE(msg_empty),
+	KUNIT_CASE(msg_use),
 	KUNIT_CASE(msg_init_limits),
 	KUNIT_CASE(msg_add_nospace),
 	KUNIT_CASE(msg_max_size),

@@ -5,7 +5,7 @@
  * The FSM is not written here: fsm_gen.pml is generated at run time by
  * gen_model.py from ccm_fsm_table.h (the file ccm_fsm.c compiles), so the
  * model runs the C transition table itself. What is written here is the
- * rest of ccm as seen by the FSM: ccm_peer.c (generation filter, event
+ * rest of ccm as seen by the FSM: ccm_path.c (generation filter, event
  * queue, actions, KICK) and ccm_rdma.c (connections, tie-break, sentinel
  * reads, mailbox writes and polls), with the network and the partner as
  * nondeterminism. See Documentation/model.rst.
@@ -22,7 +22,7 @@
  *                only the "connected" assertion can catch a broken variant
  *   BROKEN_NO_EPOCH_CHECK  mailbox check ignores the epochs
  *   BROKEN_NO_GEN_CHECK    mailbox check ignores the generation
- *   BROKEN_NO_STALE_FILTER ccm_peer_step() acts on events of any generation
+ *   BROKEN_NO_STALE_FILTER ccm_path_step() acts on events of any generation
  *   BROKEN_RELEASE_ANY     ccm_rdma_release() ignores the generation
  */
 #include "fsm_gen.pml"
@@ -70,9 +70,9 @@
 #define M_S5	2
 #define M_CPL	3
 
-#define QLEN	4	/* ccm_peer_event() queue, per node */
+#define QLEN	4	/* ccm_path_event() queue, per node */
 
-/* ---- node state (ccm_peer + its one ccm_conn) ---- */
+/* ---- node state (ccm_path + its one ccm_conn) ---- */
 bool up[2];		/* module loaded */
 byte loads[2];		/* how many times loaded */
 byte ep[2];		/* epoch: 1.. (a new one per load) */
@@ -154,7 +154,7 @@ bool prune;		/* ... before the calm phase: not a finding */
 #define BOTHOK (up[0] && up[1] && st[0] == S_CONNECTED && \
 		st[1] == S_CONNECTED && MATCHED(0))
 
-/* ---- ccm_peer.c ---- */
+/* ---- ccm_path.c ---- */
 
 inline enq(E, G)
 {
@@ -248,7 +248,7 @@ inline connected()
 	assert((w5[j] & BIT5(cpe[i], ep[i], cg[i])) != 0)
 }
 
-/* ccm_peer_do_actions() */
+/* ccm_path_do_actions() */
 inline do_actions(A, G)
 {
 	if
@@ -281,7 +281,7 @@ inline do_actions(A, G)
 	fi
 }
 
-/* ccm_peer_step() */
+/* ccm_path_step() */
 inline pstep(E, G)
 {
 	kick = 0;
@@ -307,7 +307,7 @@ inline pstep(E, G)
 	fi
 }
 
-/* ccm_peer_event() called from outside the FSM: run the queue */
+/* ccm_path_event() called from outside the FSM: run the queue */
 inline fsm_run()
 {
 	do

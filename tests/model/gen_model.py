@@ -120,16 +120,16 @@ def parse_timers(src, states):
 
 
 def parse_polls(src, states):
-    """States in which the mailbox is polled, from ccm_peer_polls()."""
-    c = strip_comments((src / "ccm_peer.c").read_text())
-    m = re.search(r"bool ccm_peer_polls\([^)]*\)\s*\{(.*?)\n\}", c, re.S)
+    """States in which the mailbox is polled, from ccm_path_polls()."""
+    c = strip_comments((src / "ccm_path.c").read_text())
+    m = re.search(r"bool ccm_path_polls\([^)]*\)\s*\{(.*?)\n\}", c, re.S)
     if not m:
-        raise SystemExit("gen_model: ccm_peer_polls() not found in ccm_peer.c")
+        raise SystemExit("gen_model: ccm_path_polls() not found in ccm_path.c")
     body = m.group(1)
-    found = re.findall(r"peer->state\s*==\s*CCM_S_(\w+)", body)
-    rest = re.sub(r"peer->state\s*==\s*CCM_S_\w+|\|\||return|[\s;]", "", body)
+    found = re.findall(r"path->state\s*==\s*CCM_S_(\w+)", body)
+    rest = re.sub(r"path->state\s*==\s*CCM_S_\w+|\|\||return|[\s;]", "", body)
     if not found or rest or any(s not in states for s in found):
-        raise SystemExit("gen_model: ccm_peer_polls() is not a plain "
+        raise SystemExit("gen_model: ccm_path_polls() is not a plain "
                          "'state == A || state == B' list; update gen_model.py")
     return found
 
@@ -145,7 +145,7 @@ def emit(states, events, acts, rows, timers, polls):
     o.append("#define FSM_NR_TRANSITIONS %d" % len(rows))
     o.append("/* ccm_state_timeouts[] != CCM_TMO_NONE */")
     o.append("#define HAS_TIMER(s) (" + " || ".join("(s) == S_" + x for x in timers) + ")")
-    o.append("/* ccm_peer_polls() */")
+    o.append("/* ccm_path_polls() */")
     o.append("#define POLLS(s) (" + " || ".join("(s) == S_" + x for x in polls) + ")")
     o.append("")
     o.append("/* (state s, event e) -> next state nx, actions act; legal = 0")

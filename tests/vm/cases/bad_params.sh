@@ -41,6 +41,17 @@ both() {
 	try_bad "ack_timeout=0 is out of range" peer_addr="$PEER_ADDR" ack_timeout=0
 	try_bad "retry_count=8 is out of range" peer_addr="$PEER_ADDR" retry_count=8
 	try_bad "connect_timeout_ms=1 is out of range" peer_addr="$PEER_ADDR" connect_timeout_ms=1
+	# Lists of links: at most 4, none empty or repeated, one family, as
+	# many local addresses as partner addresses.
+	try_bad "peer_addr='169.254.0.2,169.254.1.2,169.254.2.2,169.254.3.2,169.254.4.2': more than 4 addresses" \
+		peer_addr=169.254.0.2,169.254.1.2,169.254.2.2,169.254.3.2,169.254.4.2
+	try_bad "peer_addr='169.254.0.2,': address 2 is empty" peer_addr=169.254.0.2,
+	try_bad "peer_addr='169.254.0.2,,169.254.1.2': address 2 is empty" peer_addr=169.254.0.2,,169.254.1.2
+	try_bad "peer_addr='169.254.0.2,169.254.0.2': '169.254.0.2' is given twice" peer_addr=169.254.0.2,169.254.0.2
+	try_bad "peer_addr='169.254.0.2,fe80::2': 'fe80::2' is not of the first address's family" peer_addr=169.254.0.2,fe80::2
+	try_bad "peer_addr='169.254.0.2,x': 'x' is not an IPv4 or IPv6 address" peer_addr=169.254.0.2,x
+	try_bad "local_addr='169.254.0.1' does not name one address per link of peer_addr='169.254.0.2,169.254.1.2' (1 for 2)" \
+		peer_addr=169.254.0.2,169.254.1.2 local_addr=169.254.0.1
 	# And a good load still works afterwards.
 	ccm_load || fail "good modprobe after bad ones failed"
 	expect_ne state "$(cat $CCM_SYSFS/state 2>/dev/null)" ""

@@ -1,24 +1,35 @@
 # SPDX-License-Identifier: GPL-2.0
-# Two interconnect links: a link failure is never the partner's loss.
+# Two interconnect links: a link failure is never the partner's loss, and
+# the clients move to the surviving link.
 # Both nodes load ccm with two links (peer_addr=169.254.0.x,169.254.1.x, on
-# rxe0 and rxe1) and ccm_echo (1 client x 2 QPs, on link 0). The host
-# (links_two.host) cuts node 1's NICs with the QEMU monitor (`set_link ...
-# off`: node 1 loses carrier, node 2 sees silence), one phase at a time:
-#   1. link 1 (not the clients') for 2 s: link 1 leaves connected, the
-#      partner stays connected, partner_lost stays 0, the client is not
-#      disturbed; CCM_LINK / CCM_REDUNDANCY=lost uevents; link 1 rejoins by
-#      itself and redundancy is restored;
-#   2. link 0 (the clients') for 2 s: the partner stays connected on link
-#      1, the client is told "interconnect link down" (not "partner lost")
-#      and is connected and verified again once link 0 is back;
-#   3. both links for 2 s, link 1 first (one monitor command takes the host
-#      ~0.7 s): redundancy is lost at link 1, and the partner at link 0, the
-#      last: its state leaves connected and the client is told "partner
-#      lost"; both links and the client come back by themselves.
+# rxe0 and rxe1) and ccm_echo (1 client x 2 QPs). The node with the higher
+# node_id chooses the clients' link (clients_link, the same on both nodes).
+# The host (links_two.host) cuts node 1's NICs with the QEMU monitor
+# (`set_link ... off`: node 1 loses carrier, node 2 sees silence), one
+# phase at a time, 2 s each:
+#   1. the other link (not the clients'): it leaves connected, the partner
+#      stays connected, partner_lost stays 0, the client is not disturbed;
+#      CCM_LINK / CCM_REDUNDANCY=lost uevents; the link rejoins by itself
+#      and redundancy is restored;
+#   2. the clients' link: the partner stays connected, the client is told
+#      "interconnect link down" (not "partner lost") and is connected and
+#      verified again on the other link while its own is still down; no
+#      fail-back once it returns;
+#   3. both, the link without the clients first (one monitor command takes
+#      the host ~0.7 s): the partner is lost at the last one, its state
+#      leaves connected, the client is told "partner lost"; both links and
+#      the client come back by themselves.
+# Then node 1 fails links itself, the local ways (the port event fails the
+# link at once on node 1; node 2 sees silence):
+#   4. `ip link set ethN down` of the link without the clients for 2 s:
+#      as phase 1;
+#   5. `rdma link del rxeN` of the clients' link, 2 s later `rdma link add`
+#      again: the client is told "interconnect link down" and moves to the
+#      other link; the link rejoins on the new device.
 # Then both unload and the RDMA resources of both devices are back to the
 # baseline.
 # nics: 2
-# timeout: 240
+# timeout: 300
 
 start_uevents() {
 	# busybox uevent runs the command once per uevent with its env
@@ -79,6 +90,13 @@ setup() {
 	wait_state connected 60 || { fail "ccm not connected"; return 1; }
 	wait_cmd 60 both_links_up || { fail "links not both connected: $(link_state 0) $(link_state 1)"; return 1; }
 	echo_check_all echo 1 2 30 || return 1
+	CL=$(cat $CCM_SYSFS/clients_link)
+	case $CL in
+	0) OTHER=1 ;;
+	1) OTHER=0 ;;
+	*) fail "clients_link '$CL'"; return 1 ;;
+	esac
+	log "clients on link $CL"
 	expect_eq peer_addr "$(cat $CCM_SYSFS/peer_addr)" "$PEER_ADDR,$PEER_ADDR2"
 	expect_eq link0_peer_addr "$(cat $CCM_SYSFS/links/0/peer_addr)" "$PEER_ADDR"
 	expect_eq link1_peer_addr "$(cat $CCM_SYSFS/links/1/peer_addr)" "$PEER_ADDR2"
@@ -93,48 +111,58 @@ setup() {
 		fail "no CCM_REDUNDANCY=restored uevent when the second link connected"
 }
 
-# Phase 1: link 1 cut, clients on link 0 untouched.
+# Phase 1: the other link cut; the clients on theirs untouched.
 phase1() {
-	local hs1
-	hs1=$(cat $CCM_SYSFS/links/1/counters/handshakes)
+	local hs
+	hs=$(cat $CCM_SYSFS/links/$OTHER/counters/handshakes)
 	phase_start
-	log "PHASE1-READY"
-	wait_cmd 20 link_left 1 || { fail "link 1 loss never noticed"; phase_end phase1; return 1; }
-	log "link 1 left connected: $(link_state 1)"
-	wait_cmd 60 link_is 1 connected || { fail "link 1 never rejoined"; phase_end phase1; return 1; }
+	log "PHASE1-READY clients=$CL"
+	wait_cmd 20 link_left $OTHER || { fail "link $OTHER loss never noticed"; phase_end phase1; return 1; }
+	log "link $OTHER left connected: $(link_state $OTHER)"
+	wait_cmd 60 link_is $OTHER connected || { fail "link $OTHER never rejoined"; phase_end phase1; return 1; }
 	phase_end phase1
-	expect_ge link1_handshakes_again "$(cat $CCM_SYSFS/links/1/counters/handshakes)" $((hs1 + 1))
+	expect_ge link_handshakes_again "$(cat $CCM_SYSFS/links/$OTHER/counters/handshakes)" $((hs + 1))
 	expect_eq partner_lost_1 "$(counter partner_lost)" 0
 	expect_ge links_down_1 "$(counter links_down)" 1
 	expect_ge redundancy_lost_1 "$(counter redundancy_lost)" 1
+	expect_eq clients_link_1 "$(cat $CCM_SYSFS/clients_link)" "$CL"
 	expect_eq echo0_connects_1 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
 	expect_eq echo0_disconnects_1 "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	expect_eq echo0_errors_1 "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
-	grep -q "CCM_LINK=1 .*CCM_LINK_STATE=down\|CCM_LINK_STATE=down .*CCM_LINK=1" /tmp/uevents ||
-		fail "no CCM_LINK=1 down uevent"
+	grep -q "CCM_LINK=$OTHER .*CCM_LINK_STATE=down\|CCM_LINK_STATE=down .*CCM_LINK=$OTHER" /tmp/uevents ||
+		fail "no CCM_LINK=$OTHER down uevent"
 	grep -q "CCM_REDUNDANCY=lost" /tmp/uevents || fail "no CCM_REDUNDANCY=lost uevent"
 	[ "$(grep -c CCM_REDUNDANCY=restored /tmp/uevents)" -ge 2 ] ||
-		fail "no CCM_REDUNDANCY=restored uevent after link 1 came back"
+		fail "no CCM_REDUNDANCY=restored uevent after link $OTHER came back"
 }
 
-# Phase 2: link 0 (the clients') cut: "link down", back on link 0.
+# Phase 2: the clients' link cut: "link down", back on the other link.
 phase2() {
+	local t0 t1
 	phase_start
 	log "PHASE2-READY"
-	wait_cmd 20 link_left 0 || { fail "link 0 loss never noticed"; phase_end phase2; return 1; }
+	wait_cmd 20 link_left $CL || { fail "link $CL loss never noticed"; phase_end phase2; return 1; }
+	t0=$(now_ms)
 	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 1 10 ||
-		{ fail "client not told of link 0's loss"; phase_end phase2; return 1; }
+		{ fail "client not told of link $CL's loss"; phase_end phase2; return 1; }
 	dmesg | grep -q "ccm_echo: echo0: disconnected: interconnect link down" ||
 		fail "the client was not told 'interconnect link down'"
-	wait_cmd 60 link_is 0 connected || { fail "link 0 never rejoined"; phase_end phase2; return 1; }
+	echo_wait_round echo0 2 2 30 || { phase_end phase2; return 1; }
+	t1=$(now_ms)
+	expect_eq clients_link_2 "$(cat $CCM_SYSFS/clients_link)" "$OTHER"
+	expect_eq echo0_link_downs "$(cat /sys/kernel/ccm_echo/echo0/link_downs)" 1
+	log "echo0: $(cat /sys/kernel/ccm_echo/echo0/flushed) WRs flushed by link $CL's end"
+	link_is $CL connected && log "note: link $CL was back before the client was verified"
+	log "FAILOVER ms=$((t1 - t0)) (link $CL seen down -> client verified on link $OTHER)"
+	wait_cmd 60 link_is $CL connected || { fail "link $CL never rejoined"; phase_end phase2; return 1; }
 	phase_end phase2
-	echo_wait_round echo0 2 2 60 || return 1
+	sleep 1
+	expect_eq clients_link_no_failback "$(cat $CCM_SYSFS/clients_link)" "$OTHER"
+	expect_eq echo0_connects_2 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 2
 	expect_eq partner_lost_2 "$(counter partner_lost)" 0
 	expect_ge links_down_2 "$(counter links_down)" 2
-	log "phase 2: client verified again on link 0"
 }
-
-# Phase 3: both links cut: the partner is lost, as with one link.
+# Phase 3: both links cut, the clients' last: the partner is lost, as with one link.
 phase3() {
 	log "PHASE3-READY"
 	wait_left_connected 20 || { fail "loss of both links never noticed"; return 1; }
@@ -143,7 +171,7 @@ phase3() {
 	# partner_lost counts silence only, as with one link: a cut link
 	# fails the heartbeat's write (retries exhausted, ~120 ms) first.
 	case $(counter partner_lost) in 0|1) ;; *) fail "partner_lost $(counter partner_lost), want 0 or 1" ;; esac
-	link_is 1 connected && fail "link 1 still connected with both links cut"
+	link_is $CL connected && fail "link $CL still connected with both links cut"
 	dmesg | grep -q "ccm_echo: echo0: disconnected: partner lost" ||
 		fail "the client was not told 'partner lost'"
 	wait_cmd 60 both_links_up || { fail "links not back: $(link_state 0) $(link_state 1)"; return 1; }
@@ -153,11 +181,68 @@ phase3() {
 	log "counters: partner_lost=$(counter partner_lost) links_down=$(counter links_down) redundancy_lost=$(counter redundancy_lost) link_lost=$(counter link_lost) connections_lost=$(counter connections_lost)"
 }
 
+# Phase 4 (node 1: ip link down of the link without the clients).
+phase4() {
+	local ld cl
+	cl=$(cat $CCM_SYSFS/clients_link)
+	OTHER=$((1 - cl))
+	ld=$(counter links_down)
+	phase_start
+	if [ "$NODE" = 1 ]; then
+		sleep 1
+		log "PHASE4 ip link set eth$OTHER down"
+		ip link set "eth$OTHER" down
+		wait_cmd 5 link_left $OTHER || fail "link $OTHER still connected with eth$OTHER down"
+		sleep 2
+		ip link set "eth$OTHER" up
+	else
+		wait_cmd 20 link_left $OTHER || { fail "link $OTHER loss never noticed"; phase_end phase4; return 1; }
+	fi
+	wait_cmd 60 link_is $OTHER connected || { fail "link $OTHER never rejoined"; phase_end phase4; return 1; }
+	phase_end phase4
+	expect_ge links_down_4 "$(counter links_down)" $((ld + 1))
+	expect_eq clients_link_4 "$(cat $CCM_SYSFS/clients_link)" "$cl"
+	expect_eq echo0_connects_4 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 3
+	[ "$NODE" = 1 ] && { dmesg | grep -q "ccm: .*local port rxe$OTHER/1 down" ||
+		fail "no 'local port rxe$OTHER/1 down' in dmesg"; }
+	log "phase 4: link $OTHER down and back locally, clients stayed on link $cl"
+}
+
+# Phase 5 (node 1: rdma link del of the clients' link's device).
+phase5() {
+	local cl
+	cl=$(cat $CCM_SYSFS/clients_link)
+	OTHER=$((1 - cl))
+	phase_start
+	if [ "$NODE" = 1 ]; then
+		sleep 1
+		log "PHASE5 rdma link del rxe$cl"
+		rdma link del "rxe$cl" || fail "rdma link del rxe$cl"
+	fi
+	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 3 20 ||
+		{ fail "client not told of link $cl's loss"; phase_end phase5; return 1; }
+	echo_wait_round echo0 4 2 30 || { phase_end phase5; return 1; }
+	expect_eq clients_link_5 "$(cat $CCM_SYSFS/clients_link)" "$OTHER"
+	expect_eq echo0_link_downs_5 "$(cat /sys/kernel/ccm_echo/echo0/link_downs)" 2
+	if [ "$NODE" = 1 ]; then
+		sleep 2
+		rdma link add "rxe$cl" type rxe netdev "eth$cl" || fail "rdma link add rxe$cl"
+		wait_rxe_active "rxe$cl"
+	fi
+	wait_cmd 60 link_is $cl connected || { fail "link $cl never rejoined"; phase_end phase5; return 1; }
+	phase_end phase5
+	expect_eq partner_lost_5 "$(counter partner_lost)" "$PL3"
+	log "phase 5: device of link $cl removed, client moved to link $OTHER, link $cl back"
+}
+
 run_all() {
 	setup || return
 	phase1 || return
 	phase2 || return
 	phase3 || return
+	PL3=$(counter partner_lost)
+	phase4 || return
+	phase5 || return
 	log "LINKS-DONE"
 }
 
@@ -171,7 +256,7 @@ node1() {
 
 node2() {
 	run_all
-	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 3 60 ||
+	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 4 60 ||
 		fail "partner's client never went away"
 	echo_unload || fail "rmmod ccm_echo failed"
 	ccm_unload || fail "rmmod ccm failed"
