@@ -775,7 +775,7 @@ void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
 		return;
 	}
 	/* The partner's clients talk to ours on the clients' link only. */
-	if (path != peer->cpath) {
+	if (!ccm_peer_clients_rx(path)) {
 		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
 		return;
 	}

@@ -231,6 +231,7 @@ struct ccm_peer {
 	 */
 	void *msgbuf[CCM_MSGBUF_NR];
 	struct work_struct work;	/* connection events, the clients */
+	struct delayed_work verdict;	/* settles pending link failures */
 	struct list_head node;		/* in ccm_peers, under ccm_peers_lock */
 	unsigned long flags;		/* CCM_PEER_*, atomic bitops */
 
@@ -240,6 +241,9 @@ struct ccm_peer {
 	u16 use_seq;			/* leader: last USE sent */
 	u16 use_seen;			/* follower: newest USE taken; 0: none */
 	unsigned int nr_up;		/* links connected */
+	unsigned long pending_links;	/* failed, not yet judged: BIT(idx) */
+	u64 pending_since;		/* the first of them failed */
+	bool redundancy_lost;		/* reported, not restored since */
 	enum ccm_state state;		/* the partner's, for sysfs */
 	const char *uevent_state;	/* the state name last sent */
 	u64 peer_node_id;		/* last partner seen on any link */
@@ -270,9 +274,11 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out);
 void ccm_peer_destroy(struct ccm_peer *peer);
 void ccm_peer_path_up(struct ccm_path *path);
 void ccm_peer_path_down(struct ccm_path *path);
+void ccm_peer_path_alive(struct ccm_path *path);
 void ccm_peer_state_changed(struct ccm_peer *peer);
 void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch);
 void ccm_peer_use_rx(struct ccm_path *path, u16 seq);
+bool ccm_peer_clients_rx(struct ccm_path *path);
 struct ccm_path *ccm_peer_route(struct ccm_peer *peer,
 				const struct sockaddr_storage *src);
 __printf(2, 3)

@@ -17,7 +17,7 @@
 static char *peer_addr;
 module_param(peer_addr, charp, 0444);
 MODULE_PARM_DESC(peer_addr,
-		 "Partner's interconnect address, IPv4 or IPv6 (fe80::1%eth0 for link-local); a comma-separated list for several links (up to 4), in the same order on both nodes; required");
+		 "Partner's interconnect address, IPv4 or IPv6 (fe80::1%eth0 for link-local); a comma-separated list for several links (up to 4); required");
 
 static char *local_addr;
 module_param(local_addr, charp, 0444);

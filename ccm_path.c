@@ -158,6 +158,7 @@ void ccm_path_alive(struct ccm_path *path)
 	lockdep_assert_held(&path->peer->lock);
 	path->hb_missed = 0;
 	path->alive_ns = ktime_get_ns();
+	ccm_peer_path_alive(path);
 }
 
 /**

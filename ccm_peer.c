@@ -177,6 +177,33 @@ static void ccm_peer_choose(struct ccm_peer *peer, int reason)
 }
 
 /**
+ * ccm_peer_clients_rx() - may a client message on this link be used?
+ * @path: the link it came on
+ *
+ * Only on the clients' link. One exception: a follower that has no
+ * clients' link and never got a USE takes the link of the partner's
+ * first client message. A partner with several links always sends USE
+ * before its clients' messages on a link, so this only happens with a
+ * partner configured with one link (which never sends USE).
+ *
+ * Context: process context (peer->work), peer->lock held.
+ * Return: true when the message is for the clients.
+ */
+bool ccm_peer_clients_rx(struct ccm_path *path)
+{
+	struct ccm_peer *peer = path->peer;
+
+	lockdep_assert_held(&peer->lock);
+	if (path == peer->cpath)
+		return true;
+	if (peer->nr_paths == 1 || peer->cpath || peer->use_seen ||
+	    ccm_peer_leads(peer))
+		return false;
+	ccm_peer_set_cpath(peer, path, CCM_DISC_LINK_DOWN);
+	return true;
+}
+
+/**
  * ccm_peer_use_rx() - the partner announced the clients' link
  * @path: the link the USE message came on
  * @seq: its sequence number
@@ -188,7 +215,10 @@ void ccm_peer_use_rx(struct ccm_path *path, u16 seq)
 	struct ccm_peer *peer = path->peer;
 
 	lockdep_assert_held(&peer->lock);
-	if (peer->nr_paths == 1 || ccm_peer_leads(peer)) {
+	/* Configured with one link here: that link is the clients'. */
+	if (peer->nr_paths == 1)
+		return;
+	if (ccm_peer_leads(peer)) {
 		ccm_stat_inc(path, CCM_STAT_MSGS_INVALID);
 		ccm_path_error(path, "USE from the partner: this node chooses the link");
 		return;
@@ -225,8 +255,10 @@ void ccm_peer_path_up(struct ccm_path *path)
 			path->idx, path->peer_addr, peer->nr_up,
 			peer->nr_paths);
 		ccm_sysfs_uevent_link(path, true);
-		if (peer->nr_up == 2)
+		if (peer->nr_up == 2) {
+			peer->redundancy_lost = false;
 			ccm_sysfs_uevent_redundancy(peer, true);
+		}
 	}
 	if (peer->nr_paths > 1 && ccm_peer_leads(peer) &&
 	    (!peer->cpath || !peer->cpath->up))
@@ -235,13 +267,128 @@ void ccm_peer_path_up(struct ccm_path *path)
 		ccm_clients_up(peer);
 }
 
+/*
+ * Links that failed while another one was up are only a link failure once
+ * the partner has shown life on a link that is still up since: a partner
+ * that dies is seen by each link at a slightly different moment, and its
+ * clients must hear "partner lost", not "link down" first. So a link's
+ * failure waits (peer->pending_links) until a surviving link's heartbeat
+ * moves or a control message arrives on one (the partner's software, not
+ * just its adapter), or until the last link fails too (the partner is
+ * lost). The surviving links' mailboxes are watched every poll interval
+ * meanwhile: the partner writes its heartbeat every heartbeat_ms.
+ */
+static bool ccm_peer_proven_alive(struct ccm_peer *peer)
+{
+	struct ccm_path *path;
+	unsigned int i;
+	u64 hb;
+
+	for (i = 0; i < peer->nr_paths; i++) {
+		path = peer->paths[i];
+		if (!path->up)
+			continue;
+		hb = path->hb_rx;
+		ccm_rdma_poll_mbox(path);
+		if (path->hb_rx != hb)
+			ccm_path_alive(path);
+		if (path->up && path->alive_ns > peer->pending_since)
+			return true;
+	}
+	return false;
+}
+
+/* The pending link failures are link failures: report them, move on. */
+static void ccm_peer_links_failed(struct ccm_peer *peer)
+{
+	unsigned long pending = peer->pending_links;
+	struct ccm_path *path, *other;
+	unsigned int i;
+	int reason;
+
+	peer->pending_links = 0;
+	peer->pending_since = 0;
+	other = ccm_peer_other_up(peer, NULL);
+	for_each_set_bit(i, &pending, CCM_MAX_PATHS) {
+		path = peer->paths[i];
+		ccm_pstat_inc(peer, CCM_PSTAT_LINKS_DOWN);
+		pr_warn("ccm: link %u (%pISc) down, partner still connected on link %u\n",
+			path->idx, path->peer_addr, other->idx);
+		ccm_sysfs_uevent_link(path, false);
+	}
+	if (peer->nr_up == 1 && !peer->redundancy_lost) {
+		peer->redundancy_lost = true;
+		ccm_pstat_inc(peer, CCM_PSTAT_REDUNDANCY_LOST);
+		ccm_sysfs_uevent_redundancy(peer, false);
+	}
+	/*
+	 * A reboot seen on another link still applies to the links left;
+	 * what took a link down (its device, say) does not.
+	 */
+	reason = CCM_DISC_LINK_DOWN;
+	if (peer->down_reason == CCM_DISC_PARTNER_REBOOTED)
+		reason = peer->down_reason;
+	else
+		peer->down_reason = CCM_DISC_PARTNER_LOST;
+	if (!peer->cpath || peer->cpath->up)
+		return;
+	/* The leader moves the clients; the follower waits for USE. */
+	if (ccm_peer_leads(peer))
+		ccm_peer_choose(peer, reason);
+	else
+		ccm_peer_set_cpath(peer, NULL, reason);
+}
+
+static void ccm_peer_verdict_check(struct ccm_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	if (!peer->pending_links || peer->stopping)
+		return;
+	if (ccm_peer_proven_alive(peer)) {
+		ccm_peer_links_failed(peer);
+		return;
+	}
+	queue_delayed_work(ccm_wq, &peer->verdict,
+			   msecs_to_jiffies(peer->cfg->poll_interval_ms));
+}
+
+static void ccm_peer_verdict(struct work_struct *work)
+{
+	struct ccm_peer *peer = container_of(to_delayed_work(work),
+					     struct ccm_peer, verdict);
+
+	mutex_lock(&peer->lock);
+	ccm_peer_verdict_check(peer);
+	mutex_unlock(&peer->lock);
+}
+
+/**
+ * ccm_peer_path_alive() - a link showed the partner's life
+ * @path: the link
+ *
+ * Settles pending link failures at once.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_path_alive(struct ccm_path *path)
+{
+	struct ccm_peer *peer = path->peer;
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->pending_links && path->up)
+		mod_delayed_work(ccm_wq, &peer->verdict, 0);
+}
+
 /**
  * ccm_peer_path_down() - a link left connected
  * @path: the link; ->silent when its heartbeat went silent
  *
- * With another link still connected this is a link failure: the clients
- * on this link are told CCM_DISC_LINK_DOWN. With none, the partner is
- * gone, for the reason the links recorded (lost, rebooted, device gone).
+ * With another link still connected this may be a link failure or the
+ * partner's death seen first on this link: it is settled by the next sign
+ * of the partner's life on a surviving link (a link failure: links_down,
+ * and the clients on this link told CCM_DISC_LINK_DOWN and moved), or by
+ * the failure of the last link. The last link's failure is the partner's
+ * loss, for the reason the links recorded (lost, rebooted, device gone).
  * Called before the link's connection is torn down.
  *
  * Context: process context (the link's FSM), peer->lock held.
@@ -249,43 +396,25 @@ void ccm_peer_path_up(struct ccm_path *path)
 void ccm_peer_path_down(struct ccm_path *path)
 {
 	struct ccm_peer *peer = path->peer;
-	struct ccm_path *other;
-	int reason;
+	unsigned long pending;
+	unsigned int i;
 
 	lockdep_assert_held(&peer->lock);
 	if (!path->up)
 		return;
 	path->up = false;
 	peer->nr_up--;
-	other = ccm_peer_other_up(peer, path);
-	if (other) {
-		ccm_pstat_inc(peer, CCM_PSTAT_LINKS_DOWN);
-		pr_warn("ccm: link %u (%pISc) down, partner still connected on link %u\n",
-			path->idx, path->peer_addr, other->idx);
-		ccm_sysfs_uevent_link(path, false);
-		if (peer->nr_up == 1) {
-			ccm_pstat_inc(peer, CCM_PSTAT_REDUNDANCY_LOST);
-			ccm_sysfs_uevent_redundancy(peer, false);
-		}
-		/*
-		 * A reboot seen on another link still applies to the links
-		 * left; what took this one down (its device, say) does not.
-		 */
-		reason = CCM_DISC_LINK_DOWN;
-		if (peer->down_reason == CCM_DISC_PARTNER_REBOOTED)
-			reason = peer->down_reason;
-		else
-			peer->down_reason = CCM_DISC_PARTNER_LOST;
-		if (path != peer->cpath)
-			return;
-		/* The leader moves the clients; the follower waits for USE. */
-		if (ccm_peer_leads(peer))
-			ccm_peer_choose(peer, reason);
-		else
-			ccm_peer_set_cpath(peer, NULL, reason);
+	if (peer->nr_up) {
+		if (!peer->pending_links)
+			peer->pending_since = ktime_get_ns();
+		peer->pending_links |= BIT(path->idx);
+		mod_delayed_work(ccm_wq, &peer->verdict, 0);
 		return;
 	}
 	/* The last link: the partner is gone. */
+	pending = peer->pending_links;
+	peer->pending_links = 0;
+	peer->pending_since = 0;
 	WRITE_ONCE(peer->last_detection_ns, path->last_detection_ns);
 	if (path->silent) {
 		ccm_pstat_inc(peer, CCM_PSTAT_PARTNER_LOST);
@@ -296,6 +425,8 @@ void ccm_peer_path_down(struct ccm_path *path)
 	ccm_clients_down(peer, peer->down_reason);
 	peer->down_reason = CCM_DISC_PARTNER_LOST;
 	if (peer->nr_paths > 1) {
+		for_each_set_bit(i, &pending, CCM_MAX_PATHS)
+			ccm_sysfs_uevent_link(peer->paths[i], false);
 		ccm_sysfs_uevent_link(path, false);
 		/* Chosen anew once the partner is back; it may have restarted. */
 		WRITE_ONCE(peer->cpath, NULL);
@@ -508,6 +639,7 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 	peer->cfg = cfg;
 	mutex_init(&peer->lock);
 	INIT_WORK(&peer->work, ccm_peer_work);
+	INIT_DELAYED_WORK(&peer->verdict, ccm_peer_verdict);
 	INIT_LIST_HEAD(&peer->node);
 	peer->state = CCM_S_INITIAL;
 	peer->down_reason = CCM_DISC_PARTNER_LOST;
@@ -592,6 +724,7 @@ void ccm_peer_destroy(struct ccm_peer *peer)
 		ccm_path_stop(peer->paths[i]);
 	mutex_unlock(&peer->lock);
 
+	cancel_delayed_work_sync(&peer->verdict);
 	cancel_work_sync(&peer->work);
 	ccm_peer_free(peer);
 }

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Two links, from boot to the partner's death. Node 1 loads ccm with its
+# second link's NIC down: ccm connects on link 0 alone and serves the
+# client there, while link 1 keeps failing with a clear last_error. Once
+# eth1 is up (a port event retries link 1 at once) link 1 joins and
+# redundancy is restored. Then node 2 powers off abruptly: node 1 must
+# declare the partner lost within the same bound as with one link
+# (partner_crash: 500 ms from the last sign of life), tell its client
+# "partner lost", and show both links down.
+# nics: 2
+# timeout: 200
+
+link_is() {
+	[ "$(cat $CCM_SYSFS/links/$1/state 2>/dev/null)" = "$2" ]
+}
+
+both_links_up() {
+	link_is 0 connected && link_is 1 connected
+}
+
+node1() {
+	local i=0 st det t0 t1
+	wait_rxe_active rxe0
+	wait_rxe_active rxe1
+	res_baseline
+	ip link set eth1 down
+	uevent sh -c 'env | grep "^CCM_" | tr "\n" " " >> /tmp/uevents; echo >> /tmp/uevents' &
+	sleep 0.2
+	run_logged modprobe ccm peer_addr="$PEER_ADDR,$PEER_ADDR2" ||
+		{ fail "modprobe ccm failed"; return; }
+	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
+	wait_state connected 60 || { fail "ccm not connected on link 0"; return; }
+	echo_check_all echo 1 2 30 || return
+	expect_eq clients_link "$(cat $CCM_SYSFS/clients_link)" 0
+	sleep 3
+	link_is 1 connected && fail "link 1 connected with eth1 down"
+	expect_ne link1_last_error "$(cat $CCM_SYSFS/links/1/last_error)" none
+	log "link 1 with eth1 down: $(cat $CCM_SYSFS/links/1/state), last_error: $(cat $CCM_SYSFS/links/1/last_error)"
+	expect_eq redundancy_lost_0 "$(counter redundancy_lost)" 0
+	grep -q CCM_REDUNDANCY /tmp/uevents && fail "redundancy uevent with one link"
+	t0=$(now_ms)
+	ip link set eth1 up
+	wait_cmd 30 link_is 1 connected || { fail "link 1 never joined"; return; }
+	t1=$(now_ms)
+	log "link 1 joined $((t1 - t0)) ms after eth1 came up"
+	grep -q "CCM_REDUNDANCY=restored" /tmp/uevents ||
+		fail "no CCM_REDUNDANCY=restored uevent when link 1 joined"
+	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
+	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
+	log "BOTH-UP"
+	# Node 2 crashes about 3 s after it saw both links; poll fast.
+	while [ $i -lt 3000 ]; do
+		st=$(cat $CCM_SYSFS/state)
+		[ "$st" != connected ] && break
+		i=$((i + 1))
+		usleep 10000
+	done
+	log "state left connected: $st"
+	expect_ne state_after_crash "$st" connected
+	det=$(cat $CCM_SYSFS/last_detection_ns)
+	log "DETECTION last_detection_ns=$det link0=$(cat $CCM_SYSFS/links/0/last_detection_ns) link1=$(cat $CCM_SYSFS/links/1/last_detection_ns) partner_lost=$(counter partner_lost) writes_failed=$(counter writes_failed)"
+	if [ "$det" -gt 0 ] && [ "$det" -le 500000000 ]; then
+		log "ok detected within $((det / 1000000)) ms"
+	else
+		fail "detection took $det ns (bound 500 ms, as with one link)"
+	fi
+	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 1 5 || fail "client not told"
+	dmesg | grep -q "ccm_echo: echo0: disconnected: partner lost" ||
+		fail "no 'partner lost' disconnect in dmesg"
+	link_is 0 connected && fail "link 0 still connected after the crash"
+	link_is 1 connected && fail "link 1 still connected after the crash"
+	expect_eq clients_link_after "$(cat $CCM_SYSFS/clients_link)" none
+	sleep 2
+	echo_unload || fail "rmmod ccm_echo"
+	ccm_unload || fail "rmmod ccm"
+	expect_res_baseline after_unload
+}
+
+node2() {
+	wait_rxe_active rxe0
+	wait_rxe_active rxe1
+	run_logged modprobe ccm peer_addr="$PEER_ADDR,$PEER_ADDR2" ||
+		{ fail "modprobe ccm failed"; return; }
+	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
+	wait_state connected 60 || { fail "ccm not connected"; return; }
+	wait_cmd 90 both_links_up || { fail "links never both up"; return; }
+	echo_check_all echo 1 2 30 || return
+	sleep 3
+	crash_now
+}
