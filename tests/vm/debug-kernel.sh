@@ -56,7 +56,7 @@ jobs=${CCM_DEBUG_JOBS:-$(nproc)}
 # The fault cases, and the basics they build on.
 DEBUG_CASES=(smoke clients_basic clients_cycle clients_gone_unload
 	partner_crash partner_hung partner_restart link_flap netem_loss
-	device_late reload_storm reload_50 rogue_peer)
+	device_late reload_storm reload_50 rogue_peer links_two links_partner)
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 say() { echo "debug-kernel: $*" >&2; }
