@@ -191,15 +191,16 @@ static void ccm_link_connected_work(struct work_struct *work)
 	c->connected(c, &link->pub);
 }
 
-static void ccm_link_teardown_work(struct work_struct *work)
+/*
+ * The verbs objects of a link the client is done with, off ccm_cb_wq: a
+ * QP destroy can block for seconds when its port is down, and the other
+ * clients' callbacks (a ->connected() on another link) must not wait.
+ */
+static void ccm_link_destroy_work(struct work_struct *work)
 {
-	struct ccm_link *link = container_of(work, struct ccm_link, twork);
+	struct ccm_link *link = container_of(work, struct ccm_link, dwork);
 	struct ccm_client_state *cs = link->cs;
-	struct ccm_client *c = cs->client;
 
-	ccm_link_drain(link);
-	if (link->announced)
-		c->disconnected(c, link->reason);
 	ccm_link_destroy(link);
 	mutex_lock(&ccm_clients_lock);
 	/*
@@ -211,6 +212,17 @@ static void ccm_link_teardown_work(struct work_struct *work)
 		complete(&cs->gone);
 	mutex_unlock(&ccm_clients_lock);
 	kfree(link);
+}
+
+static void ccm_link_teardown_work(struct work_struct *work)
+{
+	struct ccm_link *link = container_of(work, struct ccm_link, twork);
+	struct ccm_client *c = link->cs->client;
+
+	ccm_link_drain(link);
+	if (link->announced)
+		c->disconnected(c, link->reason);
+	ccm_rdma_defer(&link->dwork);
 }
 
 /*
@@ -403,6 +415,7 @@ static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 	link->peer = peer;
 	INIT_WORK(&link->cwork, ccm_link_connected_work);
 	INIT_WORK(&link->twork, ccm_link_teardown_work);
+	INIT_WORK(&link->dwork, ccm_link_destroy_work);
 	link->pub.peer_node_id = peer->peer_node_id;
 	link->pub.peer_epoch = peer->peer_epoch;
 	link->pub.local_epoch = peer->epoch;
@@ -846,6 +859,8 @@ void ccm_clients_process(struct ccm_peer *peer)
 void ccm_clients_flush(void)
 {
 	flush_workqueue(ccm_cb_wq);
+	/* The links' verbs objects, queued by the teardowns just run. */
+	ccm_rdma_flush();
 }
 
 /* ---- sysfs: /sys/kernel/ccm/clients/<name>/ ---- */

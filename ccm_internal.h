@@ -316,6 +316,7 @@ int ccm_rdma_init(void);
 void ccm_rdma_exit(void);
 void ccm_rdma_stop(struct ccm_path *path);
 void ccm_rdma_flush(void);
+void ccm_rdma_defer(struct work_struct *work);
 void ccm_rdma_check_ports(struct ccm_path *path);
 void ccm_rdma_process(struct ccm_path *path);
 int ccm_rdma_read(struct ccm_path *path);

@@ -49,6 +49,7 @@ struct ccm_link {
 	enum ccm_disconnect_reason reason;	/* for the teardown */
 	struct work_struct cwork;	/* ->connected(), on ccm_cb_wq */
 	struct work_struct twork;	/* teardown, on ccm_cb_wq after cwork */
+	struct work_struct dwork;	/* then the verbs objects, elsewhere */
 };
 
 /*

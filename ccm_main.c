@@ -307,6 +307,8 @@ static void __exit ccm_exit(void)
 		ccm_unregister_client(&ccm_rogue_client);
 #endif
 	ccm_peer_destroy(ccm_peer);
+	/* Client teardowns defer their verbs objects to ccm_rdma's queue. */
+	ccm_clients_flush();
 	ccm_rdma_exit();
 	ccm_clients_exit();
 	destroy_workqueue(ccm_wq);

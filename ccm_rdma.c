@@ -608,6 +608,20 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
 }
 
 /**
+ * ccm_rdma_defer() - run a teardown off the ordered workqueues
+ * @work: frees verbs objects; needs no ccm lock
+ *
+ * On ccm_teardown_wq, with the connections' teardowns: ccm_rdma_flush()
+ * waits for it too.
+ *
+ * Context: any.
+ */
+void ccm_rdma_defer(struct work_struct *work)
+{
+	queue_work(ccm_teardown_wq, work);
+}
+
+/**
  * ccm_rdma_flush() - wait until every connection given up is freed
  *
  * Context: process context; no lock needed, peer->lock may be held.
