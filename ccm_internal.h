@@ -219,6 +219,15 @@ struct ccm_path {
 /* Bits of peer->flags. */
 #define CCM_PEER_PORT_EVENT	0	/* a port went down or up: check */
 
+/* A port's state as its last event said; compared, never dereferenced. */
+struct ccm_port_event {
+	const struct ib_device *dev;
+	u32 port;
+	bool down;
+};
+
+#define CCM_PORT_EVENTS	8	/* ports remembered between two looks */
+
 struct ccm_peer {
 	const struct ccm_config *cfg;
 	u64 node_id;			/* ours; constant */
@@ -234,6 +243,9 @@ struct ccm_peer {
 	struct delayed_work verdict;	/* settles pending link failures */
 	struct list_head node;		/* in ccm_peers, under ccm_peers_lock */
 	unsigned long flags;		/* CCM_PEER_*, atomic bitops */
+	spinlock_t port_lock;		/* protects the two below */
+	struct ccm_port_event port_ev[CCM_PORT_EVENTS];
+	unsigned int nr_port_ev;
 
 	struct mutex lock;		/* protects the fields below */
 	bool stopping;
@@ -317,7 +329,10 @@ void ccm_rdma_exit(void);
 void ccm_rdma_stop(struct ccm_path *path);
 void ccm_rdma_flush(void);
 void ccm_rdma_defer(struct work_struct *work);
-void ccm_rdma_check_ports(struct ccm_path *path);
+void ccm_rdma_check_ports(struct ccm_path *path,
+			  const struct ccm_port_event *ev, unsigned int nr);
+void ccm_peer_port_event(struct ccm_peer *peer, const struct ib_device *dev,
+			 u32 port, bool down);
 void ccm_rdma_process(struct ccm_path *path);
 int ccm_rdma_read(struct ccm_path *path);
 int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg);

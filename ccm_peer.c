@@ -577,17 +577,55 @@ void ccm_peer_stat_msg(struct ccm_peer *peer, enum ccm_stat s)
 	ccm_stat_inc(peer->cpath ?: peer->paths[0], s);
 }
 
+/**
+ * ccm_peer_port_event() - note a port's event for the partner's work
+ * @peer: the partner
+ * @dev: the device, compared only
+ * @port: its port
+ * @down: the port went down (else it became active)
+ *
+ * Context: any (ib_core's event workqueue); takes peer->port_lock.
+ */
+void ccm_peer_port_event(struct ccm_peer *peer, const struct ib_device *dev,
+			 u32 port, bool down)
+{
+	struct ccm_port_event *e = NULL;
+	unsigned int i;
+
+	spin_lock(&peer->port_lock);
+	for (i = 0; i < peer->nr_port_ev && !e; i++)
+		if (peer->port_ev[i].dev == dev && peer->port_ev[i].port == port)
+			e = &peer->port_ev[i];
+	if (!e && peer->nr_port_ev < CCM_PORT_EVENTS)
+		e = &peer->port_ev[peer->nr_port_ev++];
+	if (e) {
+		e->dev = dev;
+		e->port = port;
+		e->down = down;
+	}
+	spin_unlock(&peer->port_lock);
+	set_bit(CCM_PEER_PORT_EVENT, &peer->flags);
+	queue_work(ccm_wq, &peer->work);
+}
+
 static void ccm_peer_work(struct work_struct *work)
 {
 	struct ccm_peer *peer = container_of(work, struct ccm_peer, work);
-	unsigned int i;
+	struct ccm_port_event ev[CCM_PORT_EVENTS];
+	unsigned int i, nr;
 
 	mutex_lock(&peer->lock);
 	if (!peer->stopping) {
 		/* A port event: its links fail now, before anything else. */
-		if (test_and_clear_bit(CCM_PEER_PORT_EVENT, &peer->flags))
+		if (test_and_clear_bit(CCM_PEER_PORT_EVENT, &peer->flags)) {
+			spin_lock(&peer->port_lock);
+			nr = peer->nr_port_ev;
+			memcpy(ev, peer->port_ev, nr * sizeof(ev[0]));
+			peer->nr_port_ev = 0;
+			spin_unlock(&peer->port_lock);
 			for (i = 0; i < peer->nr_paths; i++)
-				ccm_rdma_check_ports(peer->paths[i]);
+				ccm_rdma_check_ports(peer->paths[i], ev, nr);
+		}
 		for (i = 0; i < peer->nr_paths; i++)
 			ccm_rdma_process(peer->paths[i]);
 		ccm_clients_process(peer);
@@ -639,6 +677,7 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 	peer->cfg = cfg;
 	mutex_init(&peer->lock);
 	INIT_WORK(&peer->work, ccm_peer_work);
+	spin_lock_init(&peer->port_lock);
 	INIT_DELAYED_WORK(&peer->verdict, ccm_peer_verdict);
 	INIT_LIST_HEAD(&peer->node);
 	peer->state = CCM_S_INITIAL;

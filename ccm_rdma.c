@@ -367,6 +367,7 @@ static int ccm_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	struct ccm_conn *conn = id->context;
 	const void *rej;
+	u32 tmo;
 	u8 len = 0;
 
 	pr_debug("ccm: CM event %s (%d)\n", rdma_event_msg(ev->event),
@@ -375,7 +376,15 @@ static int ccm_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	case RDMA_CM_EVENT_CONNECT_REQUEST:
 		return ccm_cm_request(conn, id, ev);
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
-		ccm_conn_signal(conn, CCM_CEV_ADDR_RESOLVED);
+		/*
+		 * Here rather than in the worker: on RoCE the route takes the
+		 * RTNL (the netdev's speed), which a flapping link keeps busy,
+		 * and the worker carries every link's heartbeat.
+		 */
+		tmo = max(conn->path->cfg->connect_timeout_ms / 2, 10U);
+		conn->cm_status = rdma_resolve_route(id, tmo);
+		ccm_conn_signal(conn, conn->cm_status ? CCM_CEV_CONNECT_FAILED :
+				CCM_CEV_ADDR_RESOLVED);
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
 		ccm_conn_signal(conn, CCM_CEV_ROUTE_RESOLVED);
@@ -1631,20 +1640,14 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 {
 	struct ccm_path *path = conn->path;
 	const char *op;
-	int ret, status;
+	int status;
 
 	op = ccm_conn_op(conn, bit, &status);
 	if (op)
 		trace_ccm_rdma_completion(conn->path->idx, conn->gen, op, status);
 	switch (bit) {
 	case CCM_CEV_ADDR_RESOLVED:
-		ret = rdma_resolve_route(conn->cm_id,
-					 max(path->cfg->connect_timeout_ms / 2, 10U));
-		if (ret) {
-			ccm_stat_inc(path, CCM_STAT_CONNECT_FAILURES);
-			ccm_path_note(path, "connect: resolve route: %d", ret);
-			ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
-		}
+		/* The route is being resolved (ccm_cm_handler()). */
 		break;
 	case CCM_CEV_ROUTE_RESOLVED:
 		ccm_conn_connect(conn);
@@ -2131,30 +2134,47 @@ restart:
 	}
 }
 
+/* Did the last event of @conn's port say it went down? */
+static bool ccm_conn_port_down(const struct ccm_conn *conn,
+			       const struct ccm_port_event *ev,
+			       unsigned int nr)
+{
+	unsigned int i;
+
+	if (!conn->cm_id || !conn->cm_id->device || !conn->cm_id->port_num)
+		return false;
+	for (i = 0; i < nr; i++)
+		if (ev[i].dev == conn->cm_id->device &&
+		    ev[i].port == conn->cm_id->port_num)
+			return ev[i].down;
+	return false;
+}
+
 /**
  * ccm_rdma_check_ports() - fail a link's connections whose port went down
  * @path: the link
+ * @ev: the port events since the last look, the last one per port
+ * @nr: their number
  *
- * After a port event: a connection whose port is no longer active is
- * failed now, without waiting for the heartbeat or the transport's
- * retries; a link waiting for its next attempt is tried now when its
- * device has an active port again.
+ * A connection whose port went down is failed now, without waiting for
+ * the heartbeat or the transport's retries; a link waiting for its next
+ * attempt is tried now when a port came up. The state comes from the
+ * events: querying the port here would take the RTNL (rxe asks its
+ * netdev for the link speed), which a flapping link keeps busy, and the
+ * worker would stop every link's heartbeat meanwhile.
  *
  * Context: process context (peer->work), peer->lock held.
  */
-void ccm_rdma_check_ports(struct ccm_path *path)
+void ccm_rdma_check_ports(struct ccm_path *path,
+			  const struct ccm_port_event *ev, unsigned int nr)
 {
-	struct ib_port_attr attr;
 	struct ccm_conn *conn;
+	unsigned int i;
 
 	lockdep_assert_held(&path->peer->lock);
 restart:
 	list_for_each_entry(conn, &path->conns, node) {
-		if (!conn->cm_id || !conn->cm_id->device ||
-		    !conn->cm_id->port_num)
-			continue;
-		if (ib_query_port(conn->cm_id->device, conn->cm_id->port_num,
-				  &attr) || attr.state == IB_PORT_ACTIVE)
+		if (!ccm_conn_port_down(conn, ev, nr))
 			continue;
 		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
 		ccm_path_error(path, "local port %s/%u down",
@@ -2164,16 +2184,17 @@ restart:
 				    CCM_EV_UNREACHABLE);
 		goto restart;
 	}
-	if (path->state == CCM_S_WAITING && !path->cur)
-		mod_delayed_work(ccm_wq, &path->timer, 0);
+	for (i = 0; i < nr; i++)
+		if (!ev[i].down && path->state == CCM_S_WAITING && !path->cur)
+			mod_delayed_work(ccm_wq, &path->timer, 0);
 }
 
 static struct ib_client ccm_ib_client;
 
 /*
  * A port went down or up: ib_core calls this from its workqueue. Only a
- * bit and a kick here: the partners' work looks at the ports under its
- * lock (ccm_rdma_check_ports()).
+ * note and a kick here: the partners' work acts on it under its lock
+ * (ccm_rdma_check_ports()).
  */
 static void ccm_ib_event(struct ib_event_handler *h, struct ib_event *ev)
 {
@@ -2184,10 +2205,9 @@ static void ccm_ib_event(struct ib_event_handler *h, struct ib_event *ev)
 	pr_debug("ccm: %s port %u: %s\n", dev_name(&ev->device->dev),
 		 ev->element.port_num, ib_event_msg(ev->event));
 	mutex_lock(&ccm_peers_lock);
-	list_for_each_entry(peer, &ccm_peers, node) {
-		set_bit(CCM_PEER_PORT_EVENT, &peer->flags);
-		queue_work(ccm_wq, &peer->work);
-	}
+	list_for_each_entry(peer, &ccm_peers, node)
+		ccm_peer_port_event(peer, ev->device, ev->element.port_num,
+				    ev->event == IB_EVENT_PORT_ERR);
 	mutex_unlock(&ccm_peers_lock);
 }
 

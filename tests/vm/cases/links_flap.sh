@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# The link without the clients flapped 50 times at random moments (the
+# host cuts it on node 1 with the QEMU monitor for 0.2-1.2 s, then leaves
+# it up for 0.3-1.5 s; links_flap.host): the partner is never lost, the
+# client on the other link is never disturbed, the flapped link rejoins
+# after the last flap, and neither node leaks RDMA resources (the counts
+# of both devices equal those seen before the flaps, and the baseline
+# after unload).
+# nics: 2
+# timeout: 300
+
+link_is() {
+	[ "$(cat $CCM_SYSFS/links/$1/state 2>/dev/null)" = "$2" ]
+}
+
+both_links_up() {
+	link_is 0 connected && link_is 1 connected
+}
+
+# The partner must read connected at every look until the host is done.
+watch_partner() {
+	local n=0
+	while [ ! -f /tmp/flaps.done ] && [ $n -lt 20000 ]; do
+		[ "$(state_now)" = connected ] || echo "$(now_ms) $(state_now)" >> /tmp/partner.left
+		n=$((n + 1))
+		usleep 10000
+	done
+}
+
+flaps() {
+	local cl other before after
+	wait_rxe_active rxe0
+	wait_rxe_active rxe1
+	res_baseline
+	run_logged modprobe ccm peer_addr="$PEER_ADDR,$PEER_ADDR2" ||
+		{ fail "modprobe ccm failed"; return 1; }
+	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return 1; }
+	wait_state connected 60 || { fail "ccm not connected"; return 1; }
+	wait_cmd 60 both_links_up || { fail "links not both up"; return 1; }
+	echo_check_all echo 1 2 30 || return 1
+	cl=$(cat $CCM_SYSFS/clients_link)
+	other=$((1 - cl))
+	before=$(res_counts rxe0 rxe1)
+	rm -f /tmp/flaps.done /tmp/partner.left
+	watch_partner &
+	log "FLAPS-READY clients=$cl"
+	# The flaps have begun once a link went down; they are over once the
+	# link stays up for 5 s (the host leaves it up 1.5 s at the most).
+	wait_cmd 60 counter_ge links_down 1 || fail "no flap seen"
+	wait_cmd 200 stable_up "$other" || fail "link $other not stable after the flaps"
+	touch /tmp/flaps.done
+	wait
+	[ -s /tmp/partner.left ] && fail "the partner left connected: $(head -n 3 /tmp/partner.left | tr '\n' ' ')"
+	expect_eq partner_lost "$(counter partner_lost)" 0
+	expect_ge links_down "$(counter links_down)" 10
+	expect_eq clients_link "$(cat $CCM_SYSFS/clients_link)" "$cl"
+	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
+	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
+	expect_eq echo0_errors "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
+	after=$(res_counts rxe0 rxe1)
+	expect_eq resources_after_flaps "$after" "$before"
+	log "flaps: links_down=$(counter links_down) link $other handshakes=$(cat $CCM_SYSFS/links/$other/counters/handshakes) connections_lost=$(counter connections_lost)"
+}
+
+# stable_up N: link N connected for 5 s without a new handshake
+stable_up() {
+	local hs
+	link_is "$1" connected || return 1
+	hs=$(cat $CCM_SYSFS/links/$1/counters/handshakes)
+	sleep 5
+	link_is "$1" connected &&
+		[ "$(cat $CCM_SYSFS/links/$1/counters/handshakes)" = "$hs" ]
+}
+
+node1() {
+	flaps
+	sleep 3
+	echo_unload || fail "rmmod ccm_echo"
+	ccm_unload || fail "rmmod ccm"
+	expect_res_baseline after_unload
+}
+
+node2() {
+	flaps
+	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 1 60 ||
+		fail "partner's client never went away"
+	echo_unload || fail "rmmod ccm_echo"
+	ccm_unload || fail "rmmod ccm"
+	expect_res_baseline after_unload
+}
