@@ -430,3 +430,72 @@ expect_res_baseline() {
 		rdma resource show pd 2>&1 | head -n 20
 	fi
 }
+
+# ---- several links (cases with "# nics: 2") ----
+
+# link_state N / link_is N STATE / link_left N / both_links_up
+link_state() {
+	cat $CCM_SYSFS/links/$1/state 2>/dev/null
+}
+
+link_is() {
+	[ "$(link_state "$1")" = "$2" ]
+}
+
+link_left() {
+	! link_is "$1" connected
+}
+
+both_links_up() {
+	link_is 0 connected && link_is 1 connected
+}
+
+# watch_partner_start / watch_partner_stop LABEL: the partner must read
+# connected at every look (every 10 ms, 200 s at most) in between; the
+# looks that did not are the failure's reason.
+watch_partner_start() {
+	rm -f /tmp/watch.done /tmp/partner.left
+	(
+		n=0
+		while [ ! -f /tmp/watch.done ] && [ $n -lt 20000 ]; do
+			st=$(state_now)
+			[ "$st" = connected ] || echo "$(now_ms) $st" >> /tmp/partner.left
+			n=$((n + 1))
+			usleep 10000
+		done
+	) &
+	WATCH_PID=$!
+}
+
+watch_partner_stop() {
+	touch /tmp/watch.done
+	wait "$WATCH_PID"
+	if [ -s /tmp/partner.left ]; then
+		fail "$1: the partner left connected: $(head -n 3 /tmp/partner.left | tr '\n' ' ')"
+	else
+		log "$1: the partner read connected throughout"
+	fi
+}
+
+# expect_crash_detected BOUND_MS: wait (30 s at most, polling every
+# 10 ms) until the partner's state leaves connected after it crashed, and
+# check last_detection_ns (its last sign of life -> declared lost) is
+# within BOUND_MS; logs DETECTION.
+expect_crash_detected() {
+	local i=0 st det
+	while [ $i -lt 3000 ]; do
+		st=$(cat $CCM_SYSFS/state)
+		[ "$st" != connected ] && break
+		i=$((i + 1))
+		usleep 10000
+	done
+	log "state left connected: $st"
+	expect_ne state_after_crash "$st" connected
+	det=$(cat $CCM_SYSFS/last_detection_ns)
+	log "DETECTION last_detection_ns=$det partner_lost=$(counter partner_lost) writes_failed=$(counter writes_failed)"
+	if [ "$det" -gt 0 ] && [ "$det" -le $(($1 * 1000000)) ]; then
+		log "ok detected within $((det / 1000000)) ms"
+	else
+		fail "detection took $det ns (bound $1 ms)"
+	fi
+}

@@ -9,24 +9,6 @@
 # nics: 2
 # timeout: 300
 
-link_is() {
-	[ "$(cat $CCM_SYSFS/links/$1/state 2>/dev/null)" = "$2" ]
-}
-
-both_links_up() {
-	link_is 0 connected && link_is 1 connected
-}
-
-# The partner must read connected at every look until the host is done.
-watch_partner() {
-	local n=0
-	while [ ! -f /tmp/flaps.done ] && [ $n -lt 20000 ]; do
-		[ "$(state_now)" = connected ] || echo "$(now_ms) $(state_now)" >> /tmp/partner.left
-		n=$((n + 1))
-		usleep 10000
-	done
-}
-
 flaps() {
 	local cl other before after
 	wait_rxe_active rxe0
@@ -41,16 +23,13 @@ flaps() {
 	cl=$(cat $CCM_SYSFS/clients_link)
 	other=$((1 - cl))
 	before=$(res_counts rxe0 rxe1)
-	rm -f /tmp/flaps.done /tmp/partner.left
-	watch_partner &
+	watch_partner_start
 	log "FLAPS-READY clients=$cl"
 	# The flaps have begun once a link went down; they are over once the
 	# link stays up for 5 s (the host leaves it up 1.5 s at the most).
 	wait_cmd 60 counter_ge links_down 1 || fail "no flap seen"
 	wait_cmd 200 stable_up "$other" || fail "link $other not stable after the flaps"
-	touch /tmp/flaps.done
-	wait
-	[ -s /tmp/partner.left ] && fail "the partner left connected: $(head -n 3 /tmp/partner.left | tr '\n' ' ')"
+	watch_partner_stop flaps
 	expect_eq partner_lost "$(counter partner_lost)" 0
 	expect_ge links_down "$(counter links_down)" 10
 	expect_eq clients_link "$(cat $CCM_SYSFS/clients_link)" "$cl"

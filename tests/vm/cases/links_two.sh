@@ -45,48 +45,6 @@ start_uevents() {
 	sleep 0.2
 }
 
-link_state() {
-	cat $CCM_SYSFS/links/$1/state 2>/dev/null
-}
-
-link_is() {
-	[ "$(link_state "$1")" = "$2" ]
-}
-
-link_left() {
-	! link_is "$1" connected
-}
-
-# The partner must read connected at every look while a phase runs.
-partner_watch() {
-	local n=0
-	while [ ! -f /tmp/phase.done ] && [ $n -lt 3000 ]; do
-		[ "$(state_now)" = connected ] || echo "$(now_ms) $(state_now)" >> /tmp/partner.left
-		n=$((n + 1))
-		usleep 5000
-	done
-}
-
-phase_start() {
-	rm -f /tmp/phase.done /tmp/partner.left
-	partner_watch &
-	WATCH=$!
-}
-
-phase_end() {
-	touch /tmp/phase.done
-	wait $WATCH
-	if [ -s /tmp/partner.left ]; then
-		fail "$1: the partner left connected: $(head -n 3 /tmp/partner.left | tr '\n' ' ')"
-	else
-		log "$1: the partner read connected throughout"
-	fi
-}
-
-both_links_up() {
-	link_is 0 connected && link_is 1 connected
-}
-
 setup() {
 	wait_rxe_active rxe0
 	wait_rxe_active rxe1
@@ -123,12 +81,12 @@ setup() {
 phase1() {
 	local hs
 	hs=$(cat $CCM_SYSFS/links/$OTHER/counters/handshakes)
-	phase_start
+	watch_partner_start
 	log "PHASE1-READY clients=$CL"
-	wait_cmd 20 link_left $OTHER || { fail "link $OTHER loss never noticed"; phase_end phase1; return 1; }
+	wait_cmd 20 link_left $OTHER || { fail "link $OTHER loss never noticed"; watch_partner_stop phase1; return 1; }
 	log "link $OTHER left connected: $(link_state $OTHER)"
-	wait_cmd 60 link_is $OTHER connected || { fail "link $OTHER never rejoined"; phase_end phase1; return 1; }
-	phase_end phase1
+	wait_cmd 60 link_is $OTHER connected || { fail "link $OTHER never rejoined"; watch_partner_stop phase1; return 1; }
+	watch_partner_stop phase1
 	expect_ge link_handshakes_again "$(cat $CCM_SYSFS/links/$OTHER/counters/handshakes)" $((hs + 1))
 	expect_eq partner_lost_1 "$(counter partner_lost)" 0
 	expect_ge links_down_1 "$(counter links_down)" 1
@@ -147,14 +105,14 @@ phase1() {
 # Phase 2: the clients' link cut: "link down", back on the other link.
 phase2() {
 	local t0 t1 addr
-	phase_start
+	watch_partner_start
 	log "PHASE2-READY"
-	wait_cmd 20 link_left $CL || { fail "link $CL loss never noticed"; phase_end phase2; return 1; }
+	wait_cmd 20 link_left $CL || { fail "link $CL loss never noticed"; watch_partner_stop phase2; return 1; }
 	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 1 10 ||
-		{ fail "client not told of link $CL's loss"; phase_end phase2; return 1; }
+		{ fail "client not told of link $CL's loss"; watch_partner_stop phase2; return 1; }
 	dmesg | grep -q "ccm_echo: echo0: disconnected: interconnect link down" ||
 		fail "the client was not told 'interconnect link down'"
-	echo_wait_round echo0 2 2 30 || { phase_end phase2; return 1; }
+	echo_wait_round echo0 2 2 30 || { watch_partner_stop phase2; return 1; }
 	expect_eq clients_link_2 "$(cat $CCM_SYSFS/clients_link)" "$OTHER"
 	expect_eq echo0_link_downs "$(cat /sys/kernel/ccm_echo/echo0/link_downs)" 1
 	log "echo0: $(cat /sys/kernel/ccm_echo/echo0/flushed) WRs flushed by link $CL's end"
@@ -166,8 +124,8 @@ phase2() {
 	t1=$(dmesg | grep "ccm_echo: echo0: round 2: .*verified" | tail -n 1 | klog_ms)
 	[ -n "$t0" ] && [ -n "$t1" ] &&
 		log "FAILOVER ms=$((t1 - t0)) (link $CL's connection lost -> client verified on link $OTHER, kernel log)"
-	wait_cmd 60 link_is $CL connected || { fail "link $CL never rejoined"; phase_end phase2; return 1; }
-	phase_end phase2
+	wait_cmd 60 link_is $CL connected || { fail "link $CL never rejoined"; watch_partner_stop phase2; return 1; }
+	watch_partner_stop phase2
 	sleep 1
 	expect_eq clients_link_no_failback "$(cat $CCM_SYSFS/clients_link)" "$OTHER"
 	expect_eq echo0_connects_2 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 2
@@ -199,7 +157,7 @@ phase4() {
 	cl=$(cat $CCM_SYSFS/clients_link)
 	OTHER=$((1 - cl))
 	ld=$(counter links_down)
-	phase_start
+	watch_partner_start
 	if [ "$NODE" = 1 ]; then
 		sleep 1
 		log "PHASE4 ip link set eth$OTHER down"
@@ -211,10 +169,10 @@ phase4() {
 			fail "rxe$OTHER not created again"
 		wait_rxe_active "rxe$OTHER"
 	else
-		wait_cmd 20 link_left $OTHER || { fail "link $OTHER loss never noticed"; phase_end phase4; return 1; }
+		wait_cmd 20 link_left $OTHER || { fail "link $OTHER loss never noticed"; watch_partner_stop phase4; return 1; }
 	fi
-	wait_cmd 60 link_is $OTHER connected || { fail "link $OTHER never rejoined"; phase_end phase4; return 1; }
-	phase_end phase4
+	wait_cmd 60 link_is $OTHER connected || { fail "link $OTHER never rejoined"; watch_partner_stop phase4; return 1; }
+	watch_partner_stop phase4
 	expect_ge links_down_4 "$(counter links_down)" $((ld + 1))
 	expect_eq clients_link_4 "$(cat $CCM_SYSFS/clients_link)" "$cl"
 	expect_eq echo0_connects_4 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 3
@@ -228,15 +186,15 @@ phase5() {
 	local cl
 	cl=$(cat $CCM_SYSFS/clients_link)
 	OTHER=$((1 - cl))
-	phase_start
+	watch_partner_start
 	if [ "$NODE" = 1 ]; then
 		sleep 1
 		log "PHASE5 rdma link del rxe$cl"
 		rdma link del "rxe$cl" || fail "rdma link del rxe$cl"
 	fi
 	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 3 20 ||
-		{ fail "client not told of link $cl's loss"; phase_end phase5; return 1; }
-	echo_wait_round echo0 4 2 30 || { phase_end phase5; return 1; }
+		{ fail "client not told of link $cl's loss"; watch_partner_stop phase5; return 1; }
+	echo_wait_round echo0 4 2 30 || { watch_partner_stop phase5; return 1; }
 	expect_eq clients_link_5 "$(cat $CCM_SYSFS/clients_link)" "$OTHER"
 	expect_eq echo0_link_downs_5 "$(cat /sys/kernel/ccm_echo/echo0/link_downs)" 2
 	if [ "$NODE" = 1 ]; then
@@ -244,8 +202,8 @@ phase5() {
 		rdma link add "rxe$cl" type rxe netdev "eth$cl" || fail "rdma link add rxe$cl"
 		wait_rxe_active "rxe$cl"
 	fi
-	wait_cmd 60 link_is $cl connected || { fail "link $cl never rejoined"; phase_end phase5; return 1; }
-	phase_end phase5
+	wait_cmd 60 link_is $cl connected || { fail "link $cl never rejoined"; watch_partner_stop phase5; return 1; }
+	watch_partner_stop phase5
 	expect_eq partner_lost_5 "$(counter partner_lost)" "$PL3"
 	log "phase 5: device of link $cl removed, client moved to link $OTHER, link $cl back"
 }
