@@ -7,8 +7,8 @@
  * connected while at least one link is, and it is lost only when the last
  * link goes. A link that fails while another one is connected is a link
  * failure, reported as such (links/<n>, a CCM_LINK uevent, the links_down
- * counter), never as the partner's loss: in an HA pair "partner lost"
- * starts a takeover.
+ * counter) once the partner has shown life on a surviving link, never as
+ * the partner's loss: in an HA pair "partner lost" starts a takeover.
  *
  * The clients run on one link at a time, the clients' link (peer->cpath).
  * With one link it is that link. With several, one node chooses it: the
