@@ -30,6 +30,7 @@
 #include <linux/mutex.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/workqueue.h>
 
 #include "ccm_fsm.h"
@@ -56,6 +57,7 @@ enum ccm_rogue_mode {
 	CCM_ROGUE_DESC,		/* sentinel descriptors of a wrong generation */
 	CCM_ROGUE_NAMES,	/* offers for more clients than a node can have */
 	CCM_ROGUE_SENDFAIL,	/* its own first control message fails to send */
+	CCM_ROGUE_STALL,	/* its worker is held for seconds, connected */
 	CCM_ROGUE_NR
 };
 
@@ -67,6 +69,7 @@ extern int ccm_rogue;
 #endif
 
 struct ccm_conn;
+struct ib_cqe;
 struct ib_device;
 struct ib_qp;
 struct ib_send_wr;
@@ -148,6 +151,70 @@ struct ccm_evq_entry {
 	u32 gen;		/* connection generation it belongs to */
 };
 
+/**
+ * struct ccm_beat_target - where and what a link's heartbeat writes
+ * @owner: the connection (opaque), passed back to @post_failed
+ * @qp: its QP; NULL when the sender is stopped
+ * @dev: its device
+ * @buf: the message's slot in the connection's DMA buffer
+ * @dma: that slot's DMA address
+ * @lkey: the local key for it
+ * @remote_addr: the partner's mailbox
+ * @rkey: the partner's key for it
+ * @cqe: the completion entry of the writes
+ * @m: the message; its heartbeat and seq are filled in per write
+ * @post_failed: called (from the timer, beat lock held) when a write cannot
+ *	be posted; the sender then stops writing
+ */
+struct ccm_beat_target {
+	void *owner;
+	struct ib_qp *qp;
+	struct ib_device *dev;
+	void *buf;
+	u64 dma;
+	u32 lkey;
+	u64 remote_addr;
+	u32 rkey;
+	struct ib_cqe *cqe;
+	struct ccm_mbox_info m;
+	void (*post_failed)(void *owner, int err);
+};
+
+/**
+ * struct ccm_beat - a link's heartbeat sender (ccm_beat.c)
+ * @timer: writes one heartbeat and rearms itself
+ * @lock: protects every field below it; taken by the timer and by the
+ *	completion handler (softirq), so _bh in process context
+ * @tg: the connection written on; tg.owner NULL when stopped
+ * @period: in jiffies
+ * @count: the last heartbeat count written
+ * @seq: the last mailbox write number used
+ * @busy: a write is in flight on @tg
+ * @idx: the link's index; constant
+ * @sent: the link's heartbeats_sent counter; only the sender writes it
+ * @skipped: its heartbeats_skipped counter, the same
+ */
+struct ccm_beat {
+	struct timer_list timer;
+	spinlock_t lock;		/* protects the fields below */
+	struct ccm_beat_target tg;
+	unsigned long period;
+	u64 count;
+	u32 seq;
+	bool busy;
+	unsigned int idx;
+	u64 *sent;
+	u64 *skipped;
+};
+
+void ccm_beat_init(struct ccm_beat *b, unsigned int idx, u64 *sent,
+		   u64 *skipped);
+void ccm_beat_start(struct ccm_beat *b, const struct ccm_beat_target *tg,
+		    unsigned long period, u64 count, u32 seq);
+bool ccm_beat_stop(struct ccm_beat *b, u64 *count, u32 *seq);
+bool ccm_beat_done(struct ccm_beat *b, void *owner);
+void *ccm_beat_owner(struct ccm_beat *b);
+
 #define CCM_MSGBUF_NR	3	/* message types built at once */
 
 /**
@@ -184,7 +251,8 @@ struct ccm_path {
 	u8 pending_read;		/* 0, 1 (first) or 2 (second) */
 	bool doorbell;			/* the current connection's rang */
 	u32 mbox_seq;
-	u64 hb_tx;			/* our heartbeat counter */
+	struct ccm_beat beat;		/* writes our heartbeat, connected */
+	u64 hb_tx;			/* our heartbeat counter, while stopped */
 	u64 hb_rx;			/* the partner's, as last seen */
 	unsigned int hb_missed;		/* checks in a row without life */
 	u64 alive_ns;			/* last proof of life */
@@ -336,9 +404,10 @@ void ccm_peer_port_event(struct ccm_peer *peer, const struct ib_device *dev,
 void ccm_rdma_process(struct ccm_path *path);
 int ccm_rdma_read(struct ccm_path *path);
 int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg);
+void ccm_rdma_beat_start(struct ccm_path *path);
+void ccm_rdma_beat_stop(struct ccm_path *path);
 void ccm_rdma_release(struct ccm_path *path, u32 gen);
 void ccm_rdma_poll_mbox(struct ccm_path *path);
-bool ccm_rdma_write_busy(struct ccm_path *path, enum ccm_mbox_msg msg);
 void ccm_rdma_publish(struct ccm_path *path);
 bool ccm_rdma_cur_ready(struct ccm_path *path);
 int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr);

@@ -93,7 +93,7 @@ MODULE_PARM_DESC(retry_count, "QP transport retry count (default 6; 0-7)");
 int ccm_rogue;
 module_param_named(rogue, ccm_rogue, int, 0444);
 MODULE_PARM_DESC(rogue,
-		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers, 10 first control message not sent");
+		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers, 10 first control message not sent, 11 worker held 2.5 s three times once connected");
 
 static void ccm_rogue_connected(struct ccm_client *c,
 				const struct ccm_client_link *l)
@@ -109,7 +109,7 @@ static void ccm_rogue_disconnected(struct ccm_client *c,
 static bool ccm_rogue_client_wanted(void)
 {
 	return ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
-	       ccm_rogue == CCM_ROGUE_SENDFAIL;
+	       ccm_rogue == CCM_ROGUE_SENDFAIL || ccm_rogue == CCM_ROGUE_STALL;
 }
 
 /* A built-in client, so that the rogue has an offer to corrupt. */

@@ -7,6 +7,7 @@
  * does not belong to the current attempt is dropped and counted, so a late
  * completion or timer of an older connection can never move the FSM.
  */
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/random.h>
@@ -179,9 +180,10 @@ void ccm_path_doorbell(struct ccm_path *path)
 }
 
 /*
- * Connected: every heartbeat_ms, check that the partner's heartbeat moved,
- * then write ours. The heartbeat rides in the "complete" message that
- * stays in the partner's mailbox.
+ * Connected: every heartbeat_ms, check that the partner's heartbeat moved.
+ * Ours is written by a timer of its own (ccm_beat.c), so that a worker
+ * held up here does not silence this node. The heartbeat rides in the
+ * "complete" message that stays in the partner's mailbox.
  *
  * The partner is lost after heartbeat_miss checks in a row without a sign
  * of life that also span heartbeat_miss intervals from the last one. The
@@ -189,21 +191,37 @@ void ccm_path_doorbell(struct ccm_path *path)
  * message) falls just before a check; the time alone would declare a loss
  * at the first check after this worker was held up (connecting a
  * client's QPs, or creating a batch of CCM_LINK_CREATE_BATCH of them,
- * during which this side neither writes nor checks). The interval is the
- * one the timer keeps (whole jiffies); an eighth of it is slack for
- * checks that fire a jiffy early. The loss is
- * seen between heartbeat_miss and heartbeat_miss + 1 intervals after the
- * last sign of life when nothing held the worker up.
+ * during which this side does not check): the mailbox is read before the
+ * verdict, and the heartbeats written meanwhile are there. The interval is
+ * the one the timer keeps (whole jiffies); an eighth of it is slack for
+ * checks that fire a jiffy early. The loss is seen between heartbeat_miss
+ * and heartbeat_miss + 1 intervals after the last sign of life when
+ * nothing held the worker up.
  */
+static void ccm_path_rogue_stall(void)
+{
+	static unsigned int checks, stalls;
+
+	/* Every 15 checks (1.5 s), three times. */
+	if (stalls >= 3 || ++checks % 15)
+		return;
+	stalls++;
+	pr_info("ccm: rogue: holding the worker for 2500 ms (%u of 3)\n",
+		stalls);
+	msleep(2500);
+}
+
 static void ccm_path_heartbeat(struct ccm_path *path)
 {
 	unsigned long period = msecs_to_jiffies(path->cfg->heartbeat_ms);
 	u64 interval = jiffies_to_nsecs(period);
 	u64 before = path->hb_rx;
 	u64 silent;
-	int ret;
 
 	lockdep_assert_held(&path->peer->lock);
+	/* Test only: a node busy under peer->lock, as with slow firmware. */
+	if (ccm_rogue_is(STALL))
+		ccm_path_rogue_stall();
 	ccm_rdma_poll_mbox(path);
 	if (path->state != CCM_S_CONNECTED)
 		return;
@@ -221,20 +239,7 @@ static void ccm_path_heartbeat(struct ccm_path *path)
 			       path->peer->nr_paths > 1 ? "link" : "partner",
 			       div_u64(silent, NSEC_PER_MSEC));
 		ccm_path_event(path, CCM_EV_CONN_LOST, path->cur_gen);
-		return;
 	}
-	if (ccm_rdma_write_busy(path, CCM_MBOX_COMPLETE)) {
-		ccm_stat_inc(path, CCM_STAT_HEARTBEATS_SKIPPED);
-		return;
-	}
-	path->hb_tx++;
-	ret = ccm_rdma_write(path, CCM_MBOX_COMPLETE);
-	if (ret) {
-		ccm_path_error(path, "heartbeat: cannot post (%d)", ret);
-		ccm_path_event(path, CCM_EV_WRITE_FAIL, path->cur_gen);
-		return;
-	}
-	ccm_stat_inc(path, CCM_STAT_HEARTBEATS_SENT);
 }
 
 /**
@@ -347,6 +352,7 @@ static void ccm_path_do_actions(struct ccm_path *path, unsigned int act,
 		path->backoff_n = 0;
 		ccm_path_alive(path);
 		ccm_path_poll_update(path, true);
+		ccm_rdma_beat_start(path);
 	}
 	if (act & CCM_ACT_BACKOFF) {
 		ccm_stat_inc(path, CCM_STAT_ERRORS);
@@ -413,6 +419,7 @@ static bool ccm_path_step(struct ccm_path *path, enum ccm_event ev, u32 gen)
 	 */
 	if (old == CCM_S_CONNECTED && res.next != CCM_S_CONNECTED) {
 		/* However it was noticed: heartbeat, failed op, disconnect. */
+		ccm_rdma_beat_stop(path);
 		WRITE_ONCE(path->last_detection_ns,
 			   ktime_get_ns() - path->alive_ns);
 		pr_info("ccm: %pISc: connection lost (%s), %llu ms after the last sign of life\n",
@@ -560,6 +567,8 @@ int ccm_path_create(struct ccm_peer *peer, unsigned int idx,
 	INIT_LIST_HEAD(&path->conns);
 	INIT_DELAYED_WORK(&path->timer, ccm_path_timer);
 	INIT_DELAYED_WORK(&path->poll, ccm_path_poll);
+	ccm_beat_init(&path->beat, idx, &path->stats[CCM_STAT_HEARTBEATS_SENT],
+		      &path->stats[CCM_STAT_HEARTBEATS_SKIPPED]);
 	path->state = CCM_S_INITIAL;
 
 	path->sentinel = alloc_page(GFP_KERNEL | __GFP_ZERO);

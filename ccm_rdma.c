@@ -45,9 +45,10 @@
 
 /*
  * Send queue: REG_MR + descriptor SEND + one READ + three mailbox WRITEs +
- * the control messages; receive queue: the descriptor + the messages.
+ * the heartbeat's WRITE + the control messages; receive queue: the
+ * descriptor + the messages.
  */
-#define CCM_MAX_SEND_WR		(6 + CCM_NR_TX + 1)	/* +1 for ib_drain_sq() */
+#define CCM_MAX_SEND_WR		(7 + CCM_NR_TX + 1)	/* +1 for ib_drain_sq() */
 #define CCM_MAX_RECV_WR		(1 + CCM_NR_RX + 1)	/* +1 for ib_drain_rq() */
 #define CCM_CQ_SIZE		(CCM_MAX_SEND_WR + CCM_MAX_RECV_WR)
 #define CCM_PRIV_MAX		sizeof(struct ccm_wire_rep)
@@ -58,12 +59,13 @@
 #define CCM_BUF_RECV		0				/* descriptor in */
 #define CCM_BUF_SEND		64				/* descriptor out */
 #define CCM_BUF_WRITE(msg)	(128 + ((msg) - 1) * 64)	/* mailbox out */
+#define CCM_BUF_BEAT		CCM_BUF_WRITE(CCM_MBOX_NR)	/* heartbeat out */
 #define CCM_BUF_READ		512				/* sentinel in */
 #define CCM_BUF_SIZE		(CCM_BUF_READ + CCM_SENTINEL_READ_LEN)
 
 static_assert(sizeof(struct ccm_wire_desc) <= 64);
 static_assert(sizeof(struct ccm_wire_mbox) <= 64);
-static_assert(CCM_BUF_WRITE(CCM_MBOX_NR) <= CCM_BUF_READ);
+static_assert(CCM_BUF_BEAT + 64 <= CCM_BUF_READ);
 
 enum ccm_conn_kind {
 	CCM_CONN_LISTEN,
@@ -88,6 +90,7 @@ enum {
 	CCM_CEV_TX = CCM_CEV_RX + CCM_NR_RX,	/* + send buffer index */
 	/* A control message could not be sent; after what was received. */
 	CCM_CEV_MSG_LOST = CCM_CEV_TX + CCM_NR_TX,
+	CCM_CEV_BEAT,		/* a heartbeat write failed */
 	CCM_CEV_NR,
 };
 
@@ -128,6 +131,8 @@ struct ccm_conn {
 	bool rx_imm[CCM_NR_RX];		/* a mailbox write's immediate */
 	u32 rx_imm_data[CCM_NR_RX];
 	enum ib_wc_status tx_status[CCM_NR_TX];
+	enum ib_wc_status beat_status;
+	int beat_err;			/* the heartbeat could not be posted */
 
 	/* Everything below: worker only, under peer->lock. */
 	bool established;
@@ -161,6 +166,7 @@ struct ccm_conn {
 	struct ib_cqe send_cqe;
 	struct ib_cqe read_cqe;
 	struct ib_cqe write_cqe[CCM_MBOX_NR];
+	struct ib_cqe beat_cqe;
 
 	/* Control messages: buffers of CCM_MSG_MAX bytes each. */
 	u8 rx_fifo[CCM_NR_RX];		/* posted receives, oldest first */
@@ -261,6 +267,27 @@ static void ccm_write_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 }
 
+/* Success needs nothing from the worker: that is the point. */
+static void ccm_beat_write_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+
+	if (!ccm_beat_done(&conn->path->beat, conn) ||
+	    wc->status == IB_WC_SUCCESS)
+		return;
+	conn->beat_status = wc->status;
+	ccm_conn_signal(conn, CCM_CEV_BEAT);
+}
+
+/* From the heartbeat's timer, its lock held. */
+static void ccm_beat_post_failed(void *owner, int err)
+{
+	struct ccm_conn *conn = owner;
+
+	conn->beat_err = err;
+	ccm_conn_signal(conn, CCM_CEV_BEAT);
+}
+
 static void ccm_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct ccm_conn *conn = cq->cq_context;
@@ -324,6 +351,7 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_path *path,
 	conn->read_cqe.done = ccm_read_done;
 	for (msg = 0; msg < CCM_MBOX_NR; msg++)
 		conn->write_cqe[msg].done = ccm_write_done;
+	conn->beat_cqe.done = ccm_beat_write_done;
 	for (msg = 0; msg < CCM_NR_RX; msg++)
 		conn->rx_cqe[msg].done = ccm_rx_done;
 	for (msg = 0; msg < CCM_NR_TX; msg++)
@@ -603,6 +631,8 @@ static void ccm_conn_destroy(struct ccm_conn *conn)
 
 	lockdep_assert_held(&path->peer->lock);
 	list_del_init(&conn->node);
+	if (ccm_beat_owner(&path->beat) == conn)
+		ccm_rdma_beat_stop(path);
 	if (path->cur == conn) {
 		path->cur = NULL;
 		path->pending_read = 0;
@@ -1629,6 +1659,10 @@ static const char *ccm_conn_op(struct ccm_conn *conn, unsigned int bit,
 		return conn->rx_imm[bit - CCM_CEV_RX] ? "doorbell" :
 							"message_recv";
 	}
+	if (bit == CCM_CEV_BEAT) {
+		*status = conn->beat_status;
+		return "heartbeat";
+	}
 	if (bit >= CCM_CEV_TX && bit < CCM_CEV_TX + CCM_NR_TX) {
 		*status = conn->tx_status[bit - CCM_CEV_TX];
 		return "message_send";
@@ -1697,6 +1731,18 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 	case CCM_CEV_READ:
 		if (conn == path->cur)
 			ccm_conn_read_done(conn);
+		break;
+	case CCM_CEV_BEAT:
+		if (conn != path->cur)
+			break;
+		ccm_stat_inc(path, CCM_STAT_WRITES_FAILED);
+		if (conn->beat_err)
+			ccm_path_error(path, "heartbeat: cannot post (%d)",
+				       conn->beat_err);
+		else
+			ccm_path_error(path, "heartbeat write: %s",
+				       ib_wc_status_msg(conn->beat_status));
+		ccm_path_event(path, CCM_EV_WRITE_FAIL, conn->gen);
 		break;
 	default:
 		if (bit > CCM_CEV_WRITE && bit < CCM_CEV_WRITE + CCM_MBOX_NR &&
@@ -1933,6 +1979,54 @@ int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg)
 }
 
 /**
+ * ccm_rdma_beat_start() - write the heartbeat on the current connection
+ * @path: the link, just connected
+ *
+ * Every heartbeat_ms from now on, from a timer (ccm_beat.c), until
+ * ccm_rdma_beat_stop() or the connection is given up.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_beat_start(struct ccm_path *path)
+{
+	struct ccm_conn *conn = path->cur;
+	struct ccm_beat_target tg = {};
+
+	lockdep_assert_held(&path->peer->lock);
+	if (!conn || !conn->ready)
+		return;
+	tg.owner = conn;
+	tg.qp = conn->qp;
+	tg.dev = conn->cm_id->device;
+	tg.buf = conn->buf + CCM_BUF_BEAT;
+	tg.dma = conn->buf_dma + CCM_BUF_BEAT;
+	tg.lkey = conn->pd->local_dma_lkey;
+	tg.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
+	tg.rkey = conn->remote_rkey;
+	tg.cqe = &conn->beat_cqe;
+	tg.m.msg = CCM_MBOX_COMPLETE;
+	tg.m.writer_epoch = path->peer->epoch;
+	tg.m.reader_epoch = conn->peer_epoch;
+	tg.m.gen = conn->gen;
+	tg.post_failed = ccm_beat_post_failed;
+	ccm_beat_start(&path->beat, &tg,
+		       msecs_to_jiffies(path->cfg->heartbeat_ms),
+		       path->hb_tx, path->mbox_seq);
+}
+
+/**
+ * ccm_rdma_beat_stop() - stop writing the heartbeat
+ * @path: the link
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_beat_stop(struct ccm_path *path)
+{
+	lockdep_assert_held(&path->peer->lock);
+	ccm_beat_stop(&path->beat, &path->hb_tx, &path->mbox_seq);
+}
+
+/**
  * ccm_rdma_poll_mbox() - look at our mailbox and feed what it says
  * @path: the link
  *
@@ -1984,20 +2078,6 @@ void ccm_rdma_poll_mbox(struct ccm_path *path)
 		return;
 	conn->used = true;
 	ccm_path_event(path, ev, conn->gen);
-}
-
-/**
- * ccm_rdma_write_busy() - is a mailbox write of this kind still in flight?
- * @path: the link
- * @msg: the message kind
- *
- * Context: process context, peer->lock held.
- * Return: true when the current connection has one outstanding.
- */
-bool ccm_rdma_write_busy(struct ccm_path *path, enum ccm_mbox_msg msg)
-{
-	lockdep_assert_held(&path->peer->lock);
-	return path->cur && path->cur->write_busy[msg];
 }
 
 /**
