@@ -34,11 +34,6 @@
 # nics: 2
 # timeout: 300
 
-# klog_ms: the time stamp of a kernel log line on stdin, in ms
-klog_ms() {
-	sed -n 's/^\[ *\([0-9]*\)\.\([0-9][0-9][0-9]\).*/\1\2/p' | sed 's/^0*\([0-9]\)/\1/'
-}
-
 start_uevents() {
 	# busybox uevent runs the command once per uevent with its env
 	uevent sh -c 'env | grep "^CCM_" | tr "\n" " " >> /tmp/uevents; echo >> /tmp/uevents' &
