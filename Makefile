@@ -80,7 +80,7 @@ vmtest-build:
 
 vmtest: vmtest-build
 	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko \
-		--ko $(SRC)/ccm_rogue.ko
+		--ko $(SRC)/ccm_rogue.ko --ko $(SRC)/ccm_impostor.ko
 
 # The same guests on a debug kernel (KASAN, PROVE_LOCKING, DEBUG_OBJECTS,
 # panic_on_warn=1): tests/vm/debug-kernel.sh builds the kernel when missing

@@ -96,6 +96,7 @@ struct ccm_config {
 	u32 heartbeat_miss;
 	u8 ack_timeout;
 	u8 retry_count;
+	bool privileged_port;		/* connect from, accept only from, < 1024 */
 };
 
 /* Counters, one sysfs file each under /sys/kernel/ccm/counters/. */
@@ -118,6 +119,8 @@ enum ccm_stat {
 	CCM_STAT_REJECTS_ADDR,
 	CCM_STAT_REJECTS_INVALID,
 	CCM_STAT_REJECTS_TIEBREAK,
+	CCM_STAT_REJECTS_PORT,		/* not from a privileged port */
+	CCM_STAT_REJECTS_EPOCH,		/* a new epoch, the current one alive */
 	CCM_STAT_CONNS_LOST,
 	CCM_STAT_SENTINEL_INVALID,
 	CCM_STAT_DESC_INVALID,
@@ -243,6 +246,11 @@ struct ccm_path {
 	enum ccm_state state;
 	bool up;			/* counted in peer->nr_up */
 	bool silent;			/* being left for heartbeat silence */
+	/*
+	 * Why it is leaving connected (enum ccm_disconnect_reason): set only
+	 * while it is up, by what fails it; ccm_peer_path_down() takes it.
+	 */
+	int down_reason;
 	struct ccm_conn *listener;
 	struct ccm_conn *cur;		/* the connection the FSM uses */
 	u32 cur_gen;			/* its generation, kept after release */
@@ -359,6 +367,7 @@ void ccm_peer_state_changed(struct ccm_peer *peer);
 void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch);
 void ccm_peer_use_rx(struct ccm_path *path, u16 seq);
 bool ccm_peer_clients_rx(struct ccm_path *path);
+struct ccm_path *ccm_peer_live_link(struct ccm_peer *peer, u64 epoch);
 struct ccm_path *ccm_peer_route(struct ccm_peer *peer,
 				const struct sockaddr_storage *src);
 __printf(2, 3)

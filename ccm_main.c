@@ -89,6 +89,16 @@ static uint retry_count = 6;
 module_param(retry_count, uint, 0444);
 MODULE_PARM_DESC(retry_count, "QP transport retry count (default 6; 0-7)");
 
+/*
+ * Like NFS's "secure" export: binding a port below 1024 takes
+ * CAP_NET_BIND_SERVICE (the RDMA CM checks it as the socket layer does),
+ * so a user without it on the partner node cannot pass for its ccm.
+ */
+static bool privileged_port = true;
+module_param(privileged_port, bool, 0444);
+MODULE_PARM_DESC(privileged_port,
+		 "Connect from a source port below 1024 and accept connection requests only from one (default Y)");
+
 #ifdef CCM_ROGUE
 int ccm_rogue;
 module_param_named(rogue, ccm_rogue, int, 0444);
@@ -254,6 +264,7 @@ static int ccm_config_parse(struct ccm_config *cfg)
 	cfg->heartbeat_miss = heartbeat_miss;
 	cfg->ack_timeout = ack_timeout;
 	cfg->retry_count = retry_count;
+	cfg->privileged_port = privileged_port;
 	return 0;
 }
 

@@ -36,6 +36,8 @@ const char * const ccm_stat_names[CCM_STAT_NR] = {
 	[CCM_STAT_REJECTS_ADDR]		= "rejects_address",
 	[CCM_STAT_REJECTS_INVALID]	= "rejects_invalid",
 	[CCM_STAT_REJECTS_TIEBREAK]	= "rejects_tiebreak",
+	[CCM_STAT_REJECTS_PORT]		= "rejects_port",
+	[CCM_STAT_REJECTS_EPOCH]	= "rejects_epoch",
 	[CCM_STAT_CONNS_LOST]		= "connections_lost",
 	[CCM_STAT_SENTINEL_INVALID]	= "sentinel_invalid",
 	[CCM_STAT_DESC_INVALID]		= "descriptor_invalid",
@@ -465,7 +467,7 @@ void ccm_path_event(struct ccm_path *path, enum ccm_event ev, u32 gen)
 	lockdep_assert_held(&path->peer->lock);
 	if (path->peer->stopping)
 		return;
-	if (path->evq_len == CCM_EVQ_LEN) {
+	if (WARN_ON_ONCE(path->evq_len == CCM_EVQ_LEN)) {
 		/* Cannot happen: at most two events per action. */
 		ccm_stat_inc(path, CCM_STAT_ILLEGAL_EVENTS);
 		return;
@@ -570,6 +572,7 @@ int ccm_path_create(struct ccm_peer *peer, unsigned int idx,
 	ccm_beat_init(&path->beat, idx, &path->stats[CCM_STAT_HEARTBEATS_SENT],
 		      &path->stats[CCM_STAT_HEARTBEATS_SKIPPED]);
 	path->state = CCM_S_INITIAL;
+	path->down_reason = CCM_DISC_PARTNER_LOST;
 
 	path->sentinel = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!path->sentinel) {

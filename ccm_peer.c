@@ -396,14 +396,26 @@ void ccm_peer_path_alive(struct ccm_path *path)
 void ccm_peer_path_down(struct ccm_path *path)
 {
 	struct ccm_peer *peer = path->peer;
+	int reason = path->down_reason;
 	unsigned long pending;
 	unsigned int i;
 
 	lockdep_assert_held(&peer->lock);
+	path->down_reason = CCM_DISC_PARTNER_LOST;
 	if (!path->up)
 		return;
 	path->up = false;
 	peer->nr_up--;
+	/*
+	 * The reason the clients hear if this turns out to be the partner's
+	 * loss: a restart seen on any link outweighs a device removal, which
+	 * outweighs silence. Only the links' own causes count here, each
+	 * recorded while its link was up, so none is left over from a
+	 * connection the clients never used.
+	 */
+	if (reason == CCM_DISC_PARTNER_REBOOTED ||
+	    peer->down_reason == CCM_DISC_PARTNER_LOST)
+		peer->down_reason = reason;
 	if (peer->nr_up) {
 		if (!peer->pending_links)
 			peer->pending_since = ktime_get_ns();
@@ -454,11 +466,11 @@ void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch)
 
 	lockdep_assert_held(&peer->lock);
 	if (peer->peer_epoch && peer->peer_epoch != epoch && peer->nr_up) {
-		peer->down_reason = CCM_DISC_PARTNER_REBOOTED;
 		for (i = 0; i < peer->nr_paths; i++) {
 			p = peer->paths[i];
 			if (p == path || !p->up || p->peer_epoch == epoch)
 				continue;
+			p->down_reason = CCM_DISC_PARTNER_REBOOTED;
 			ccm_stat_inc(p, CCM_STAT_CONNS_LOST);
 			ccm_path_error(p, "partner restarted (seen on link %u)",
 				       path->idx);
@@ -469,6 +481,26 @@ void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch)
 		WRITE_ONCE(peer->peer_node_id, node_id);
 		WRITE_ONCE(peer->peer_epoch, epoch);
 	}
+}
+
+/**
+ * ccm_peer_live_link() - a link connected to another incarnation
+ * @peer: the partner
+ * @epoch: the epoch a new connection of the partner claims
+ *
+ * Context: process context, peer->lock held.
+ * Return: a link connected (its liveness check not failed) to a partner
+ * of another epoch than @epoch, or NULL.
+ */
+struct ccm_path *ccm_peer_live_link(struct ccm_peer *peer, u64 epoch)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&peer->lock);
+	for (i = 0; i < peer->nr_paths; i++)
+		if (peer->paths[i]->up && peer->paths[i]->peer_epoch != epoch)
+			return peer->paths[i];
+	return NULL;
 }
 
 /**

@@ -24,6 +24,7 @@
 #include <linux/in6.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 #include <rdma/ib_cm.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
@@ -54,6 +55,15 @@
 #define CCM_PRIV_MAX		sizeof(struct ccm_wire_rep)
 #define CCM_RD_ATOMIC		1	/* one READ in flight each way */
 #define CCM_LISTEN_BACKLOG	8
+
+/*
+ * With privileged_port, connections are made from a port of NFS's
+ * "resvport" range, tried from a random one on: connections being torn
+ * down still hold theirs.
+ */
+#define CCM_RESVPORT_MIN	665
+#define CCM_RESVPORT_MAX	1023
+#define CCM_RESVPORT_TRIES	32
 
 /* The small DMA buffer of a connection. */
 #define CCM_BUF_RECV		0				/* descriptor in */
@@ -139,6 +149,7 @@ struct ccm_conn {
 	bool accepted;			/* passive: rdma_accept() done */
 	bool ready;			/* partner's descriptor received */
 	bool rq_drained;		/* ccm_conn_rx_last() drained the RQ */
+	bool qp_init;			/* the QP left RESET */
 	bool used;			/* the FSM has acted on it */
 	bool read_busy;
 	u8 read_nr;			/* 1: first read, 2: second */
@@ -473,6 +484,23 @@ bool ccm_addr_equal(const struct sockaddr_storage *a,
 	return false;
 }
 
+static u16 ccm_addr_port(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)a)->sin_port);
+	if (a->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	return 0;
+}
+
+static void ccm_addr_set_port(struct sockaddr_storage *a, u16 port)
+{
+	if (a->ss_family == AF_INET)
+		((struct sockaddr_in *)a)->sin_port = htons(port);
+	else if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
+}
+
 /* Compare two addresses of one family numerically. */
 static int ccm_addr_cmp(const struct sockaddr_storage *a,
 			const struct sockaddr_storage *b)
@@ -519,6 +547,9 @@ static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
 	struct ib_sge sge;
 	int ret;
 
+	/* The buffer goes back to the device (a re-post after a message). */
+	ib_dma_sync_single_for_device(conn->cm_id->device, conn->rx_dma[i],
+				      CCM_MSG_MAX, DMA_FROM_DEVICE);
 	sge.addr = conn->rx_dma[i];
 	sge.length = CCM_MSG_MAX;
 	sge.lkey = conn->pd->local_dma_lkey;
@@ -582,9 +613,10 @@ static void ccm_conn_teardown(struct ccm_conn *conn)
 	if (conn->established)
 		rdma_disconnect(conn->cm_id);
 	if (conn->qp) {
-		if (conn->rq_drained)
+		/* A QP still in RESET has nothing posted, cannot be drained. */
+		if (conn->qp_init && conn->rq_drained)
 			ib_drain_sq(conn->qp);
-		else
+		else if (conn->qp_init)
 			ib_drain_qp(conn->qp);
 		if (conn->cm_id->qp)
 			rdma_destroy_qp(conn->cm_id);
@@ -771,9 +803,13 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 			return ret;
 		}
 		ret = ccm_conn_modify_qp(conn, IB_QPS_INIT);
+		/* Only a QP out of RESET can be drained. */
+		conn->qp_init = !ret;
 	} else {
+		/* The RDMA CM moves it to INIT, or destroys it. */
 		ret = rdma_create_qp(conn->cm_id, conn->pd, &qa);
 		conn->qp = ret ? NULL : conn->cm_id->qp;
+		conn->qp_init = !ret;
 	}
 	if (ret)
 		return ret;
@@ -909,9 +945,9 @@ static void ccm_conn_make_current(struct ccm_path *path, struct ccm_conn *conn)
 	if (old && old->used) {
 		/* The FSM was working on it: that attempt is over. */
 		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
-		if (old->peer_epoch && conn->peer_epoch &&
+		if (path->up && old->peer_epoch && conn->peer_epoch &&
 		    old->peer_epoch != conn->peer_epoch)
-			path->peer->down_reason = CCM_DISC_PARTNER_REBOOTED;
+			path->down_reason = CCM_DISC_PARTNER_REBOOTED;
 		ccm_path_event(path, CCM_EV_CONN_LOST, old->gen);
 		pending_read = 0;
 	}
@@ -939,6 +975,27 @@ static bool ccm_conn_loses(struct ccm_path *path, struct ccm_conn *conn)
 static int ccm_conn_publish_sentinel(struct ccm_conn *conn);
 
 /*
+ * A connection that claims a new incarnation of the partner (@epoch) while
+ * a link to its current one is connected: refused and counted. That link
+ * has passed its last liveness check; a partner that really restarted
+ * fails it within heartbeat_miss intervals, and its next attempt gets
+ * in. Anyone on the partner node who can open the RDMA CM could otherwise
+ * make this node believe that the partner rebooted.
+ */
+static bool ccm_conn_other_incarnation(struct ccm_path *path, u64 epoch)
+{
+	struct ccm_path *live = ccm_peer_live_link(path->peer, epoch);
+
+	if (!live)
+		return false;
+	ccm_stat_inc(path, CCM_STAT_REJECTS_EPOCH);
+	ccm_path_error(path,
+		       "refused a new incarnation (epoch %016llx): link %u is alive",
+		       epoch, live->idx);
+	return true;
+}
+
+/*
  * A request from the partner: validated, then our QP is set up and moved to
  * RTS and the sentinel registered on it; the accept waits for the
  * registration (ccm_conn_accept()).
@@ -956,6 +1013,15 @@ static void ccm_conn_request(struct ccm_path *path, struct ccm_conn *conn)
 		ccm_conn_reject(conn, CCM_REJ_INVALID);
 		return;
 	}
+	if (path->cfg->privileged_port &&
+	    ccm_addr_port(&conn->src) >= PROT_SOCK) {
+		ccm_stat_inc(path, CCM_STAT_REJECTS_PORT);
+		ccm_path_error(path,
+			       "rejected a connection from %pISpc: not from a privileged port",
+			       &conn->src);
+		ccm_conn_reject(conn, CCM_REJ_PORT);
+		return;
+	}
 	st = ccm_wire_cm_decode(conn->priv, conn->priv_len, &req);
 	if (!st && req.type != CCM_CM_REQ)
 		st = CCM_WIRE_FIELD;
@@ -964,6 +1030,10 @@ static void ccm_conn_request(struct ccm_path *path, struct ccm_conn *conn)
 		ccm_path_error(path, "rejected a connection request: private data %s (%u bytes)",
 			       ccm_wire_status_str(st), conn->priv_len);
 		ccm_conn_reject(conn, CCM_REJ_INVALID);
+		return;
+	}
+	if (ccm_conn_other_incarnation(path, req.epoch)) {
+		ccm_conn_reject(conn, CCM_REJ_ALIVE);
 		return;
 	}
 	path->max_gen = max3(path->max_gen, req.gen, req.max_gen);
@@ -1026,6 +1096,47 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 	}
 }
 
+/*
+ * Resolve the partner's address, from @src (family 0: any). With
+ * privileged_port, from a free port of the resvport range.
+ */
+static int ccm_conn_resolve(struct ccm_conn *conn,
+			    struct sockaddr_storage *src, int timeout_ms)
+{
+	struct ccm_path *path = conn->path;
+	const struct sockaddr_in6 *d6 = (const void *)path->peer_addr;
+	u32 range = CCM_RESVPORT_MAX - CCM_RESVPORT_MIN + 1;
+	u32 start = get_random_u32_below(range);
+	unsigned int i;
+	int ret;
+
+	if (!path->cfg->privileged_port)
+		return rdma_resolve_addr(conn->cm_id, src->ss_family ?
+					 (struct sockaddr *)src : NULL,
+					 (struct sockaddr *)path->peer_addr,
+					 timeout_ms);
+	if (!src->ss_family) {
+		/* Any address, as the RDMA CM takes without a source. */
+		src->ss_family = path->peer_addr->ss_family;
+		if (src->ss_family == AF_INET6) {
+			((struct sockaddr_in6 *)src)->sin6_scope_id =
+				d6->sin6_scope_id;
+			if (ipv6_addr_type(&d6->sin6_addr) & IPV6_ADDR_LINKLOCAL)
+				conn->cm_id->route.addr.dev_addr.bound_dev_if =
+					d6->sin6_scope_id;
+		}
+	}
+	for (i = 0; i < CCM_RESVPORT_TRIES; i++) {
+		ccm_addr_set_port(src, CCM_RESVPORT_MIN + (start + i) % range);
+		ret = rdma_resolve_addr(conn->cm_id, (struct sockaddr *)src,
+					(struct sockaddr *)path->peer_addr,
+					timeout_ms);
+		if (ret != -EADDRINUSE)
+			break;
+	}
+	return ret;
+}
+
 /* Start a connection to the partner; it becomes the current one. */
 static int ccm_conn_start(struct ccm_path *path)
 {
@@ -1052,14 +1163,9 @@ static int ccm_conn_start(struct ccm_path *path)
 	ccm_stat_inc(path, CCM_STAT_CONNECTS);
 
 	src = *path->local_addr;
-	if (src.ss_family == AF_INET)
-		((struct sockaddr_in *)&src)->sin_port = 0;
-	else if (src.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&src)->sin6_port = 0;
-	ret = rdma_resolve_addr(conn->cm_id,
-				src.ss_family ? (struct sockaddr *)&src : NULL,
-				(struct sockaddr *)path->peer_addr,
-				max(cfg->connect_timeout_ms / 2, 10U));
+	ccm_addr_set_port(&src, 0);
+	ret = ccm_conn_resolve(conn, &src,
+			       max(cfg->connect_timeout_ms / 2, 10U));
 	if (ret)
 		ccm_conn_destroy(conn);
 	return ret;
@@ -1213,6 +1319,10 @@ static void ccm_conn_established_active(struct ccm_conn *conn)
 		ccm_stat_inc(path, CCM_STAT_REJECTS_INVALID);
 		ccm_path_error(path, "connect: partner's private data %s",
 			       ccm_wire_status_str(st));
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	if (ccm_conn_other_incarnation(path, rep.epoch)) {
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
@@ -2207,7 +2317,8 @@ restart:
 		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
 		ccm_path_error(path, "RDMA device %s removed",
 			       dev_name(&dev->dev));
-		path->peer->down_reason = CCM_DISC_DEVICE_GONE;
+		if (conn == path->cur && path->up)
+			path->down_reason = CCM_DISC_DEVICE_GONE;
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
 		goto restart;

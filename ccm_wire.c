@@ -65,6 +65,10 @@ const char *ccm_wire_rej_str(u32 reason)
 		return "request invalid";
 	case CCM_REJ_NORESOURCE:
 		return "no resources";
+	case CCM_REJ_PORT:
+		return "not from a privileged port";
+	case CCM_REJ_ALIVE:
+		return "our connection to the partner's current incarnation is alive";
 	}
 	return "unknown reason";
 }

@@ -55,6 +55,8 @@ enum ccm_rej_reason {
 	/* 2: reserved (never sent) */
 	CCM_REJ_INVALID = 3,	/* the request did not validate */
 	CCM_REJ_NORESOURCE = 4,	/* we could not set the connection up */
+	CCM_REJ_PORT = 5,	/* not from a privileged source port */
+	CCM_REJ_ALIVE = 6,	/* a new epoch while the current one is alive */
 };
 
 enum ccm_mbox_msg {

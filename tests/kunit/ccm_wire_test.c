@@ -667,6 +667,12 @@ static void wire_status_str(struct kunit *test)
 			   "no resources");
 	KUNIT_EXPECT_STRNEQ(test, ccm_wire_rej_str(CCM_REJ_TIEBREAK),
 			    ccm_wire_rej_str(CCM_REJ_INVALID));
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(CCM_REJ_PORT),
+			   "not from a privileged port");
+	KUNIT_EXPECT_STRNEQ(test, ccm_wire_rej_str(CCM_REJ_ALIVE),
+			    "unknown reason");
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(CCM_REJ_ALIVE + 1),
+			   "unknown reason");
 	/* Partner input: any value gets a string, the reserved 2 included. */
 	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(0), "unknown reason");
 	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(2), "unknown reason");

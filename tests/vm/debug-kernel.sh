@@ -254,4 +254,4 @@ export CCM_VM_TIMEOUT_SCALE=${CCM_VM_TIMEOUT_SCALE:-2}
 export CCM_VM_APPEND="${CCM_VM_APPEND:-} panic_on_warn=1"
 say "running ${cases[*]:-all cases} on $KVER (results: $CCM_VM_RESULTS)"
 exec "$here/run.sh" --ko "$kodir/src/ccm.ko" --ko "$kodir/src/samples/ccm_echo.ko" \
-	--ko "$kodir/src/ccm_rogue.ko" "${cases[@]}"
+	--ko "$kodir/src/ccm_rogue.ko" --ko "$kodir/src/ccm_impostor.ko" "${cases[@]}"
