@@ -237,6 +237,7 @@ struct ccm_path {
 	struct page *sentinel;		/* pinned; constant */
 	struct delayed_work timer;	/* the current state's timeout */
 	struct delayed_work poll;	/* watches our mailbox */
+	struct work_struct kick;	/* a device appeared (ccm_path_kick()) */
 	struct kobject kobj;		/* links/<idx>; frees this */
 
 	/* Connection requests from the CM handler, for peer->work. */

@@ -519,21 +519,30 @@ static void ccm_path_poll(struct work_struct *work)
 	mutex_unlock(&path->peer->lock);
 }
 
+static void ccm_path_kick_work(struct work_struct *work)
+{
+	struct ccm_path *path = container_of(work, struct ccm_path, kick);
+
+	mutex_lock(&path->peer->lock);
+	if (!path->peer->stopping && path->state == CCM_S_WAITING && !path->cur)
+		mod_delayed_work(ccm_wq, &path->timer, 0);
+	mutex_unlock(&path->peer->lock);
+}
+
 /**
  * ccm_path_kick() - a device appeared: stop waiting and try now
  * @path: the link
  *
  * In the waiting state the timer is fired at once, so a partner that
  * becomes reachable in early boot is tried without waiting a full period.
+ * Only queues the check: the ib_client's add callback must not wait for
+ * peer->lock, which the worker may hold for a while.
  *
- * Context: process context; takes peer->lock.
+ * Context: any.
  */
 void ccm_path_kick(struct ccm_path *path)
 {
-	mutex_lock(&path->peer->lock);
-	if (!path->peer->stopping && path->state == CCM_S_WAITING && !path->cur)
-		mod_delayed_work(ccm_wq, &path->timer, 0);
-	mutex_unlock(&path->peer->lock);
+	queue_work(ccm_wq, &path->kick);
 }
 
 /**
@@ -569,6 +578,7 @@ int ccm_path_create(struct ccm_peer *peer, unsigned int idx,
 	INIT_LIST_HEAD(&path->conns);
 	INIT_DELAYED_WORK(&path->timer, ccm_path_timer);
 	INIT_DELAYED_WORK(&path->poll, ccm_path_poll);
+	INIT_WORK(&path->kick, ccm_path_kick_work);
 	ccm_beat_init(&path->beat, idx, &path->stats[CCM_STAT_HEARTBEATS_SENT],
 		      &path->stats[CCM_STAT_HEARTBEATS_SKIPPED]);
 	path->state = CCM_S_INITIAL;
@@ -642,6 +652,8 @@ void ccm_path_stop(struct ccm_path *path)
  */
 void ccm_path_free(struct ccm_path *path)
 {
+	/* The kick arms the timer: first. */
+	cancel_work_sync(&path->kick);
 	cancel_delayed_work_sync(&path->timer);
 	cancel_delayed_work_sync(&path->poll);
 	__free_page(path->sentinel);
