@@ -40,10 +40,14 @@ endif
 # The kernel the QEMU tests boot: always Debian's stock one.
 STOCK_KDIR = $(shell $(SRC)/scripts/ensure-headers.sh $$($(SRC)/scripts/kver.sh))
 
-.PHONY: all modules clean install install-early initramfs-test kunit model \
-	vmtest vmtest-build vmtest-debug check demo bench
+.PHONY: all modules ccmctl clean install install-early initramfs-test kunit \
+	model vmtest vmtest-build vmtest-debug check demo bench
 
-all: modules
+all: modules ccmctl
+
+# The administrator's tool (tools/ccmctl/, libc only).
+ccmctl:
+	$(MAKE) -C tools/ccmctl
 
 modules:
 	@kdir="$(KDIR)"; test -n "$$kdir" || { echo "no kernel headers found" >&2; exit 1; }; \
@@ -55,10 +59,12 @@ modules:
 clean:
 	@kdir="$(KDIR)"; [ -z "$$kdir" ] || $(MAKE) -C "$$kdir" M=$(SRC) clean
 	rm -f .ccm-kdir
+	$(MAKE) -C tools/ccmctl clean
 
 install: modules
 	$(MAKE) -C "$(KDIR)" M=$(SRC) modules_install
 	depmod -a $$(modinfo -F vermagic $(SRC)/ccm.ko | cut -d' ' -f1)
+	$(MAKE) -C tools/ccmctl install
 
 # The early-boot pieces: initramfs-tools hook, dracut module, modprobe.d.
 install-early:

@@ -46,6 +46,7 @@ build() {
 }
 
 run_suite build build
+run_suite ccmctl make -C tools/ccmctl check
 run_suite kunit tests/kunit/run.sh
 run_suite lint scripts/lint.sh
 run_suite model tests/model/run.sh
