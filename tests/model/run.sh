@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make model: check the handshake with SPIN (see Documentation/model.rst).
+# make model: check the handshake and the multi-link layer with SPIN (see
+# Documentation/model.rst).
 #
 # Generates the Promela FSM from ccm_fsm_table.h into a scratch directory
 # (never committed, so the model cannot drift from the C table), checks
-# that the C compiler reads the table the same way, verifies every
+# that the C compiler reads the table the same way and that the C code
+# still has the multi-link rules links.pml is written from, verifies every
 # property exhaustively, and requires SPIN to find the violation in each
 # deliberately broken variant. Prints PASS/FAIL per check and ends with
 # "N passed, N failed".
 #
 #   tests/model/run.sh            everything
 #   tests/model/run.sh --trails   also rewrite tests/model/trails/*.txt
+#                                 (and the links-trail-* counterexamples)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -80,28 +83,40 @@ if gcc -I"$work/inc" -I"$src" -o "$work/dump" "$work/dump.c" &&
 else
 	ko table-matches-c
 fi
-cp "$here/ccm.pml" "$work/"
+if out=$(python3 "$here/check_links_c.py" --src "$src"); then
+	ok links-c-rules "${out#check_links_c: }"
+else
+	echo "$out"
+	ko links-c-rules "the C code no longer has what links.pml assumes"
+fi
+cp "$here/ccm.pml" "$here/links.pml" "$work/"
 
-# verify NAME EXPECT DEFINES...: EXPECT is "ok" or "violation"
+# verify NAME EXPECT DEFINES...: EXPECT is "ok", "violation" or "trail"
+# (a counterexample of the C code as it is, only kept with --trails);
+# links-* checks run links.pml, the others ccm.pml. OPT=-O0 before spawn:
+# pan.c compiled without optimisation (links.pml's pan.c takes longer to
+# compile with -O2 than a small search takes)
 verify() {
 	local name=$1 expect=$2 dir="$work/$1" live=0 cflags pflags out t0 t1
+	local model=ccm.pml
 	shift 2
+	case $name in links-*) model=links.pml ;; esac
 	case " $* " in *" -DLIVE "*) live=1 ;; esac
 	mkdir -p "$dir"
-	cp "$work/ccm.pml" "$work/fsm_gen.pml" "$dir/"
-	cflags="-O2 -DCOLLAPSE -DVECTORSZ=2048"
+	cp "$work/$model" "$work/fsm_gen.pml" "$dir/"
+	cflags="${OPT:--O2} -DCOLLAPSE -DVECTORSZ=2048"
 	pflags="-m1000000 -w24"
 	if [ $live = 1 ]; then
 		cflags="$cflags -DNFAIR=3"
 		pflags="$pflags -a -f -N live"
-	elif [ "$expect" = violation ]; then
-		cflags="-O2 -DSAFETY -DBFS -DVECTORSZ=2048"	# shortest trail
+	elif [ "$expect" != ok ]; then
+		cflags="${OPT:--O2} -DSAFETY -DBFS -DVECTORSZ=2048"	# shortest trail
 		pflags=""
 	else
 		cflags="$cflags -DSAFETY"
 	fi
 	t0=$(date +%s)
-	if ! (cd "$dir" && spin -a "$@" ccm.pml > spin.out 2>&1 &&
+	if ! (cd "$dir" && spin -a "$@" $model > spin.out 2>&1 &&
 	      gcc $cflags -o pan pan.c > gcc.out 2>&1); then
 		ko "$name" "does not build: $(tail -n 2 "$dir/spin.out" "$dir/gcc.out" | tr '\n' ' ')"
 		return
@@ -116,30 +131,33 @@ verify() {
 		ko "$name" "incomplete search: $info"
 		return
 	fi
+	if [ "$expect" = ok ] && [ "$out" = 0 ]; then
+		ok "$name" "$info"
+		return
+	fi
+	if [ -z "$out" ] || [ "$out" = 0 ] || [ ! -f "$dir/$model.trail" ]; then
+		ko "$name" "no violation found: the property does not bite ($info)"
+		return
+	fi
+	local why
+	why=$(cd "$dir" && spin -t "$@" $model 2>&1 | grep -m1 -E 'assertion violated|acceptance cycle|invalid end' )
+	[ -n "$why" ] || why=$(grep -m1 '^pan:1:' "$dir/pan.out" | cut -c1-100)
 	if [ "$expect" = ok ]; then
-		if [ "$out" = 0 ]; then ok "$name" "$info"; else
-			ko "$name" "$info"
-			(cd "$dir" && spin -t "$@" ccm.pml 2>&1 | grep -E 'MSC|spin:' | tail -n 40)
-		fi
+		ko "$name" "$why; $info"
+		(cd "$dir" && spin -t "$@" $model 2>&1 | grep -E 'MSC|spin:' | tail -n 40)
 	else
-		if [ -n "$out" ] && [ "$out" != 0 ] && [ -f "$dir/ccm.pml.trail" ]; then
-			local why
-			why=$(cd "$dir" && spin -t "$@" ccm.pml 2>&1 | grep -m1 -E 'assertion violated|acceptance cycle|invalid end' )
-			ok "$name" "violation found as required: $why; $info"
-			if [ $trails = 1 ]; then
-				mkdir -p "$here/trails"
-				{
-					echo "# SPIN counterexample: $name"
-					echo "# spin -a $* ccm.pml; gcc $cflags pan.c; ./pan"
-					echo "# then: spin -t $* ccm.pml (MSC lines), state at the end"
-					echo
-					(cd "$dir" && spin -t "$@" ccm.pml 2>&1 |
-						grep -E 'MSC|spin:|violated' | sed 's/^ *//')
-				} > "$here/trails/$name.txt"
-			fi
-		else
-			ko "$name" "no violation found: the property does not bite ($info)"
-		fi
+		ok "$name" "violation found as required: $why; $info"
+	fi
+	if [ $trails = 1 ]; then
+		mkdir -p "$here/trails"
+		{
+			echo "# SPIN counterexample: $name"
+			echo "# spin -a $* $model; gcc $cflags pan.c; ./pan${pflags:+ $pflags}"
+			echo "# then: spin -t $* $model (MSC lines), state at the end"
+			echo
+			(cd "$dir" && spin -t "$@" $model 2>&1 |
+				grep -E 'MSC|spin:|violated' | sed 's/^ *//')
+		} > "$here/trails/$name.txt"
 	fi
 }
 
@@ -170,6 +188,40 @@ spawn liveness-restart ok -DLIVE -DNRESTART=1 -DNFAULT=0 -DNEARLY=0 -DGMAX=2
 # ---- broken variants: SPIN must find the violation ----
 spawn broken-no-epoch-check violation -DNO_POLL_ASSERT -DBROKEN_NO_EPOCH_CHECK -DNRESTART=1 -DNFAULT=0 -DGMAX=2
 spawn broken-no-gen-check violation -DNO_POLL_ASSERT -DBROKEN_NO_GEN_CHECK -DNRESTART=0 -DNFAULT=1 -DGMAX=3
+
+# ---- the multi-link layer (links.pml, Documentation/model.rst) ----
+# links.pml models the C code as it is by default; FIX_DEFER and
+# FIX_REJOIN are the fixes of the three defects it finds there. Once the
+# C code has them, set c_fixed=1: the fixed model becomes the one checked,
+# and the defects' runs (each with the fixes that do not prevent it) must
+# then find their violation. Bounds (CI budget: about 90 s of wall time
+# on 2 CPUs for all links-* checks): NFAIL=3 for the safety search of
+# the C code as it is and the dead-end search of the fixed model, NFAIL=1
+# for liveness and where a violation is wanted (each defect needs one
+# link failure);
+# NOCUT shows that IMAX=6 never cut a search.
+c_fixed=0
+fixes="-DFIX_DEFER -DFIX_REJOIN"
+defects() {
+	OPT=-O0 spawn links-use-reset "$1" -DWATCH -DNFAIL=1 -DFIX_REJOIN
+	OPT=-O0 spawn links-stale-cpath "$1" -DWATCH -DWATCH_SAME -DNFAIL=1 -DFIX_REJOIN_LEADER_ONLY
+	OPT=-O0 spawn links-rejoin "$1" -DWATCH -DNFAIL=1 -DFIX_DEFER
+}
+if [ $c_fixed = 1 ]; then
+	spawn links-dead-end ok -DWATCH -DNOCUT -DNFAIL=3 $fixes
+	OPT=-O0 spawn links-liveness ok -DLIVE -DNOCUT -DNFAIL=1 $fixes
+	OPT=-O0 spawn links-broken-accept-any-use violation -DWATCH -DNFAIL=1 $fixes -DBROKEN_ACCEPT_ANY_USE
+	defects violation
+else
+	# the C code as it is: properties 1 and 2 hold
+	spawn links-safety ok -DNOCUT -DNFAIL=3
+	# with the fixes: no dead end, liveness
+	spawn links-dead-end-fixed ok -DWATCH -DNOCUT -DNFAIL=3 $fixes
+	OPT=-O0 spawn links-liveness-fixed ok -DLIVE -DNOCUT -DNFAIL=1 $fixes
+	OPT=-O0 spawn links-broken-accept-any-use violation -DWATCH -DNFAIL=1 $fixes -DBROKEN_ACCEPT_ANY_USE
+	# the defects of the C code as it is (trails/links-*.txt)
+	[ $trails = 1 ] && defects trail
+fi
 wait
 exec 9>&-
 
