@@ -327,6 +327,7 @@ struct ccm_peer {
 	struct mutex lock;		/* protects the fields below */
 	bool stopping;
 	struct ccm_path *cpath;		/* the clients' link; NULL: none yet */
+	u32 cpath_gen;			/* its connection when it was chosen */
 	u16 use_seq;			/* leader: last USE sent */
 	u16 use_seen;			/* follower: newest USE taken; 0: none */
 	unsigned int nr_up;		/* links connected */
@@ -414,6 +415,7 @@ void ccm_peer_port_event(struct ccm_peer *peer, const struct ib_device *dev,
 void ccm_rdma_process(struct ccm_path *path);
 int ccm_rdma_read(struct ccm_path *path);
 int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg);
+void ccm_rdma_rx_deferred(struct ccm_path *path);
 void ccm_rdma_beat_start(struct ccm_path *path);
 void ccm_rdma_beat_stop(struct ccm_path *path);
 void ccm_rdma_release(struct ccm_path *path, u32 gen);

@@ -439,6 +439,7 @@ static bool ccm_path_step(struct ccm_path *path, enum ccm_event ev, u32 gen)
 	if (res.actions & CCM_ACT_CONNECTED) {
 		/* The clients' offers go out before the console is written. */
 		ccm_peer_path_up(path);
+		ccm_rdma_rx_deferred(path);
 		ccm_path_log_connected(path);
 	}
 	if (res.next != old) {

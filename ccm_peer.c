@@ -138,6 +138,7 @@ static void ccm_peer_set_cpath(struct ccm_peer *peer, struct ccm_path *path,
 			       int reason)
 {
 	lockdep_assert_held(&peer->lock);
+	peer->cpath_gen = path ? path->cur_gen : 0;
 	if (peer->cpath == path)
 		return;
 	if (peer->cpath)
@@ -260,6 +261,15 @@ void ccm_peer_path_up(struct ccm_path *path)
 			ccm_sysfs_uevent_redundancy(peer, true);
 		}
 	}
+	/*
+	 * The clients' link back on a new connection before its failure was
+	 * judged: what the clients had there (QPs, offers, the USE) went with
+	 * the old one. The leader chooses again, the follower waits for its
+	 * USE (the SPIN model of the links found both dead ends).
+	 */
+	if (peer->nr_paths > 1 && path == peer->cpath &&
+	    peer->cpath_gen != path->cur_gen)
+		ccm_peer_set_cpath(peer, NULL, CCM_DISC_LINK_DOWN);
 	if (peer->nr_paths > 1 && ccm_peer_leads(peer) &&
 	    (!peer->cpath || !peer->cpath->up))
 		ccm_peer_choose(peer, CCM_DISC_LINK_DOWN);

@@ -55,6 +55,7 @@
 #define CCM_PRIV_MAX		sizeof(struct ccm_wire_rep)
 #define CCM_RD_ATOMIC		1	/* one READ in flight each way */
 #define CCM_LISTEN_BACKLOG	8
+#define CCM_MAX_DEFERRED	16	/* messages before connected */
 
 /*
  * With privileged_port, connections are made from a port of NFS's
@@ -109,7 +110,10 @@ static_assert(CCM_CEV_NR <= BITS_PER_LONG);
 /* Connections being freed, each on its own (see ccm_conn_destroy()). */
 static struct workqueue_struct *ccm_teardown_wq;
 
-/* A control message waiting for a free send buffer. */
+/*
+ * A copy of a control message: one to send, waiting for a free send buffer
+ * (conn->txq), or one received before its link was up (conn->deferred).
+ */
 struct ccm_tx {
 	struct list_head node;
 	size_t len;
@@ -192,6 +196,8 @@ struct ccm_conn {
 	struct ib_cqe tx_cqe[CCM_NR_TX];
 	bool tx_busy[CCM_NR_TX];
 	struct list_head txq;		/* struct ccm_tx waiting for a buffer */
+	struct list_head deferred;	/* received before the link was up */
+	unsigned int nr_deferred;
 };
 
 static void ccm_conn_signal(struct ccm_conn *conn, unsigned int bit)
@@ -368,6 +374,7 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_path *path,
 	for (msg = 0; msg < CCM_NR_TX; msg++)
 		conn->tx_cqe[msg].done = ccm_tx_done;
 	INIT_LIST_HEAD(&conn->txq);
+	INIT_LIST_HEAD(&conn->deferred);
 	return conn;
 }
 
@@ -533,6 +540,8 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
 		kfree(conn->tx_buf[i]);
 	}
 	list_for_each_entry_safe(tx, tmp, &conn->txq, node)
+		kvfree(tx);
+	list_for_each_entry_safe(tx, tmp, &conn->deferred, node)
 		kvfree(tx);
 }
 
@@ -1562,17 +1571,77 @@ static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
 }
 
 /* Receive @i holds a control message. */
-static void ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
+/*
+ * A control message that arrives before our FSM reached connected on its
+ * link (the partner got there first and sent USE or its offers at once)
+ * waits until it has: the partner layer acts on a link's messages only
+ * once the link is up, as the SPIN model of the links requires
+ * (Documentation/model.rst: a USE taken early was lost with a link that
+ * never came up here, and the clients never connected). The receive
+ * buffer goes back to the device at once: holding it could stall the
+ * partner's doorbell write. Return: false when the connection failed.
+ */
+static bool ccm_conn_defer_msg(struct ccm_conn *conn, unsigned int i)
+{
+	struct ccm_path *path = conn->path;
+	struct ccm_tx *m = NULL;
+
+	if (conn->nr_deferred < CCM_MAX_DEFERRED)
+		m = kvmalloc(struct_size(m, data, conn->rx_len[i]), GFP_KERNEL);
+	if (!m) {
+		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
+		ccm_path_error(path, "connection %u: %u control messages before connected",
+			       conn->gen, conn->nr_deferred + 1);
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return false;
+	}
+	m->len = conn->rx_len[i];
+	memcpy(m->data, conn->rx_buf[i], m->len);
+	list_add_tail(&m->node, &conn->deferred);
+	conn->nr_deferred++;
+	return true;
+}
+
+/* Return: false when the connection failed. */
+static bool ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_path *path = conn->path;
 
 	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
 				   conn->rx_len[i], DMA_FROM_DEVICE);
 	ccm_stat_inc(path, CCM_STAT_MSGS_RECEIVED);
-	if (conn == path->cur) {
-		ccm_path_alive(path);
-		ccm_clients_rx(path->peer, path, conn->gen, conn->rx_buf[i],
-			       conn->rx_len[i]);
+	if (conn != path->cur)
+		return true;
+	ccm_path_alive(path);
+	if (!path->up)
+		return ccm_conn_defer_msg(conn, i);
+	ccm_clients_rx(path->peer, path, conn->gen, conn->rx_buf[i],
+		       conn->rx_len[i]);
+	return true;
+}
+
+/**
+ * ccm_rdma_rx_deferred() - hand on the messages that came before connected
+ * @path: the link, just up
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_rx_deferred(struct ccm_path *path)
+{
+	struct ccm_conn *conn = path->cur;
+	struct ccm_tx *m;
+
+	lockdep_assert_held(&path->peer->lock);
+	if (!conn)
+		return;
+	/* ccm_clients_rx() frees no connection: @conn stays. */
+	while (path->cur == conn && path->up &&
+	       (m = list_first_entry_or_null(&conn->deferred, struct ccm_tx,
+					     node))) {
+		list_del(&m->node);
+		conn->nr_deferred--;
+		ccm_clients_rx(path->peer, path, conn->gen, m->data, m->len);
+		kvfree(m);
 	}
 }
 
@@ -1589,8 +1658,8 @@ static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 	}
 	if (conn->rx_imm[i])
 		ccm_conn_rx_doorbell(conn, i);
-	else
-		ccm_conn_rx_msg(conn, i);
+	else if (!ccm_conn_rx_msg(conn, i))
+		return false;
 	/* ccm_clients_rx() does not free connections: @conn is still here. */
 	if (ccm_conn_post_rx(conn, i)) {
 		ccm_path_error(path, "control message receive: cannot repost");

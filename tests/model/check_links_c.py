@@ -93,16 +93,32 @@ RULES = [
      "signs of life reach the verdict",
      ["path->alive_ns = ktime_get_ns();", "ccm_peer_path_alive(path);"]),
     ("ccm_rdma.c", "ccm_conn_rx_msg",
-     "a control message on the current connection is a sign of life and "
-     "is handled whatever the link's FSM state (before it is connected too)",
-     ["if (conn == path->cur) { ccm_path_alive(path); ccm_clients_rx("]),
+     "a control message on the current connection is a sign of life; it is "
+     "handled once the link is up here, kept until then (FIX_DEFER)",
+     ["if (conn != path->cur) return true; ccm_path_alive(path); "
+      "if (!path->up) return ccm_conn_defer_msg(conn, i); ccm_clients_rx("]),
+    ("ccm_rdma.c", "ccm_rdma_rx_deferred",
+     "the messages kept are handed on in order once the link is up",
+     ["while (path->cur == conn && path->up &&",
+      "ccm_clients_rx(path->peer, path, conn->gen, m->data, m->len);"]),
+    ("ccm_peer.c", "ccm_peer_set_cpath",
+     "the clients' link remembers the connection it was chosen on "
+     "(FIX_REJOIN)",
+     ["peer->cpath_gen = path ? path->cur_gen : 0;"]),
+    ("ccm_peer.c", "ccm_peer_path_up",
+     "the clients' link back on a new connection is given up: the leader "
+     "chooses again, the follower waits for USE (FIX_REJOIN)",
+     ["if (peer->nr_paths > 1 && path == peer->cpath && "
+      "peer->cpath_gen != path->cur_gen) "
+      "ccm_peer_set_cpath(peer, NULL, CCM_DISC_LINK_DOWN);"]),
     ("ccm_path.c", "ccm_path_step",
      "the partner hears of a link's loss before the connection goes, and "
      "of a connected link after the actions",
      ["if (old == CCM_S_CONNECTED && res.next != CCM_S_CONNECTED) {",
       "ccm_peer_path_down(path);",
       "ccm_path_do_actions(path, res.actions, gen);",
-      "if (res.actions & CCM_ACT_CONNECTED) { ccm_peer_path_up(path);"]),
+      "if (res.actions & CCM_ACT_CONNECTED) { ccm_peer_path_up(path); "
+      "ccm_rdma_rx_deferred(path);"]),
     ("ccm_clients.c", "ccm_clients_rx",
      "USE is taken on any link; every other message as "
      "ccm_peer_clients_rx() says",

@@ -200,7 +200,7 @@ spawn broken-no-gen-check violation -DNO_POLL_ASSERT -DBROKEN_NO_GEN_CHECK -DNRE
 # for liveness and where a violation is wanted (each defect needs one
 # link failure);
 # NOCUT shows that IMAX=6 never cut a search.
-c_fixed=0
+c_fixed=1
 fixes="-DFIX_DEFER -DFIX_REJOIN"
 defects() {
 	OPT=-O0 spawn links-use-reset "$1" -DWATCH -DNFAIL=1 -DFIX_REJOIN
