@@ -105,3 +105,10 @@ bench:
 
 check:
 	scripts/check.sh
+
+# Debian packages ccm-dkms and ccm-tools, built with dpkg-deb into DEB_OUT
+# (packaging/deb/build.sh; installed and removed again by scripts/deb-test.sh).
+DEB_OUT ?= $(SRC)/deb-out
+.PHONY: deb
+deb:
+	packaging/deb/build.sh --out "$(DEB_OUT)"
