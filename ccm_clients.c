@@ -73,6 +73,7 @@ struct ccm_client_state {
 	unsigned int links;		/* links not yet destroyed */
 	u64 connects;
 	u64 disconnects;
+	u64 async_errors;		/* on its QPs and CQs */
 	u16 refused_qps;		/* the partner's QP count that failed */
 	char last_error[CCM_LAST_ERROR_LEN];
 };
@@ -112,6 +113,7 @@ static const char * const ccm_reason_names[] = {
 	[CCM_DISC_UNREGISTERED]		= "unregistered",
 	[CCM_DISC_FAILED]		= "failed",
 	[CCM_DISC_LINK_DOWN]		= "interconnect link down",
+	[CCM_DISC_QP_ERROR]		= "QP error",
 };
 
 /**
@@ -619,6 +621,39 @@ static void ccm_clients_connect(struct ccm_peer *peer, bool lead,
 }
 
 /*
+ * Links with an async error on a QP or CQ (ccm_link.c): the client is told
+ * CCM_DISC_QP_ERROR and stays registered, so the offers that follow set up
+ * a new link; the partner hears GONE first, so that it tells its client
+ * the same, not "unregistered by partner" when the new offer replaces the
+ * link it paired. Return: true when a GONE was queued.
+ */
+static bool ccm_clients_async_errors(struct ccm_msgbuf *gone, bool up)
+{
+	struct ccm_client_state *cs;
+	struct ccm_link *link;
+	bool queued = false;
+
+	lockdep_assert_held(&ccm_clients_lock);
+	list_for_each_entry(cs, &ccm_clients, node) {
+		link = cs->link;
+		if (!link || !test_and_clear_bit(CCM_LINK_ASYNC_ERROR,
+						 &link->flags))
+			continue;
+		/* Pairs with ccm_link_async_error()'s barrier. */
+		smp_mb__after_atomic();
+		cs->async_errors++;
+		ccm_client_error(cs, "async error on its QPs: %s; setting them up again",
+				 ib_event_msg(READ_ONCE(link->async_event)));
+		if (up && link->offered)
+			queued |= ccm_msgbuf_name(gone, cs->client->name,
+						  link->incarnation,
+						  CCM_GONE_QP_ERROR);
+		ccm_link_release(cs, CCM_DISC_QP_ERROR);
+	}
+	return queued;
+}
+
+/*
  * Bring every client as far as it can go on the current connection. Runs
  * after every change: connection up or down, a message, a registration,
  * a completed memory registration. Idempotent.
@@ -642,6 +677,9 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 
 	mutex_lock(&ccm_clients_lock);
+	/* Before the new link's offer: see ccm_clients_async_errors(). */
+	if (ccm_clients_async_errors(&gone, up))
+		ccm_msgbuf_flush(&gone);
 	building = ccm_clients_offer(peer, up, lead, &offer, &gone, &budget);
 	/* On the wire (see ccm_post_send()) before any QP is moved. */
 	ccm_msgbuf_flush(&offer);
@@ -749,7 +787,8 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
 			}
 			ccm_link_release(cs, n.reason == CCM_GONE_UNREGISTERED ?
 					 CCM_DISC_PARTNER_UNREGISTERED :
-					 CCM_DISC_FAILED);
+					 n.reason == CCM_GONE_QP_ERROR ?
+					 CCM_DISC_QP_ERROR : CCM_DISC_FAILED);
 		}
 		mutex_unlock(&ccm_clients_lock);
 	}
@@ -888,6 +927,8 @@ static ssize_t ccm_cs_show(struct kobject *kobj, struct kobj_attribute *attr,
 		n = sysfs_emit(buf, "%llu\n", cs->connects);
 	} else if (!strcmp(name, "disconnects")) {
 		n = sysfs_emit(buf, "%llu\n", cs->disconnects);
+	} else if (!strcmp(name, "async_errors")) {
+		n = sysfs_emit(buf, "%llu\n", cs->async_errors);
 	} else if (!strcmp(name, "last_error")) {
 		n = sysfs_emit(buf, "%s\n",
 			       cs->last_error[0] ? cs->last_error : "none");
@@ -917,6 +958,7 @@ CCM_CS_ATTR(nr_qps);
 CCM_CS_ATTR(mem_size);
 CCM_CS_ATTR(connects);
 CCM_CS_ATTR(disconnects);
+CCM_CS_ATTR(async_errors);
 CCM_CS_ATTR(last_error);
 CCM_CS_ATTR(local_qpns);
 CCM_CS_ATTR(peer_qpns);
@@ -927,6 +969,7 @@ static struct attribute *ccm_cs_attrs[] = {
 	&ccm_cs_attr_mem_size.attr,
 	&ccm_cs_attr_connects.attr,
 	&ccm_cs_attr_disconnects.attr,
+	&ccm_cs_attr_async_errors.attr,
 	&ccm_cs_attr_last_error.attr,
 	&ccm_cs_attr_local_qpns.attr,
 	&ccm_cs_attr_peer_qpns.attr,

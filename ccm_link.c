@@ -34,6 +34,45 @@ static void ccm_link_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 	queue_work(ccm_wq, &link->peer->work);
 }
 
+/*
+ * An affiliated asynchronous error on one of the client's QPs or CQs (a
+ * fatal QP error, a remote access or invalid request error, a CQ
+ * overrun): the link can no longer carry the client's traffic. Recorded
+ * here, in the driver's context (maybe atomic), and handled by the
+ * clients' sync (ccm_clients.c): the client is told, the partner too, and
+ * a new link is set up.
+ */
+static void ccm_link_async_error(struct ccm_link *link, enum ib_event_type ev)
+{
+	if (test_bit(CCM_LINK_ASYNC_ERROR, &link->flags))
+		return;
+	WRITE_ONCE(link->async_event, ev);
+	/* Pairs with the worker's test_and_clear_bit(). */
+	smp_mb__before_atomic();
+	if (!test_and_set_bit(CCM_LINK_ASYNC_ERROR, &link->flags))
+		queue_work(ccm_wq, &link->peer->work);
+}
+
+static void ccm_link_qp_event(struct ib_event *ev, void *ctx)
+{
+	switch (ev->event) {
+	case IB_EVENT_QP_FATAL:
+	case IB_EVENT_QP_REQ_ERR:
+	case IB_EVENT_QP_ACCESS_ERR:
+	case IB_EVENT_PATH_MIG_ERR:
+		ccm_link_async_error(ctx, ev->event);
+		break;
+	default:	/* COMM_EST, SQ_DRAINED, LAST_WQE_REACHED: no harm */
+		break;
+	}
+}
+
+static void ccm_link_cq_event(struct ib_event *ev, void *ctx)
+{
+	if (ev->event == IB_EVENT_CQ_ERR)
+		ccm_link_async_error(ctx, ev->event);
+}
+
 static unsigned int ccm_or(unsigned int v, unsigned int def)
 {
 	return v ? v : def;
@@ -130,6 +169,8 @@ static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
 			 c->poll_ctx);
 	if (IS_ERR(cq))
 		return PTR_ERR(cq);
+	/* ib_alloc_cq() takes no handler; its context is @link. */
+	cq->event_handler = ccm_link_cq_event;
 	pub->cqs[i] = cq;
 	qa.send_cq = cq;
 	qa.recv_cq = cq;
@@ -139,6 +180,8 @@ static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
 	qa.cap.max_recv_sge = ccm_or(c->recv_sge, 1);
 	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
 	qa.qp_type = IB_QPT_RC;
+	qa.event_handler = ccm_link_qp_event;
+	qa.qp_context = link;
 	qp = ib_create_qp(pub->pd, &qa);
 	if (IS_ERR(qp))
 		return PTR_ERR(qp);

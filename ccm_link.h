@@ -17,8 +17,9 @@
 
 struct ccm_peer;
 
-/* Bits of link->flags, set by completion handlers. */
+/* Bits of link->flags, set by completion and async event handlers. */
 #define CCM_LINK_REG_DONE	0
+#define CCM_LINK_ASYNC_ERROR	1	/* see link->async_event */
 
 struct ccm_link {
 	struct ccm_client_link pub;	/* what the client sees */
@@ -33,6 +34,8 @@ struct ccm_link {
 	struct scatterlist sg;
 	struct ib_cqe reg_cqe;
 	enum ib_wc_status reg_status;
+	/* The first async error on a QP or CQ, before CCM_LINK_ASYNC_ERROR. */
+	enum ib_event_type async_event;
 	unsigned long flags;
 	struct ccm_peer *peer;		/* whose work to queue on completion */
 	/* Worker only (peer->lock). */

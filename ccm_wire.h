@@ -204,6 +204,7 @@ enum ccm_gone_reason {
 	CCM_GONE_UNREGISTERED = 1,	/* the client unregistered */
 	CCM_GONE_MISMATCH = 2,		/* the offers do not fit together */
 	CCM_GONE_FAILED = 3,		/* setting the QPs up failed */
+	CCM_GONE_QP_ERROR = 4,		/* an async error on a QP or CQ */
 	CCM_GONE_NR
 };
 

@@ -14,6 +14,7 @@
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <rdma/ib_verbs.h>
@@ -88,6 +89,9 @@ struct echo {
 	atomic_t connected;
 	atomic_t flushed;	/* WRs a link's end flushed */
 	atomic_t link_downs;	/* disconnects for CCM_DISC_LINK_DOWN */
+	atomic_t qp_errors;	/* disconnects for CCM_DISC_QP_ERROR */
+	/* Orders inject_qp_fatal against ->connected()/->disconnected(). */
+	struct mutex lock;
 };
 
 static struct echo *echoes;
@@ -364,8 +368,11 @@ static void echo_disconnected(struct ccm_client *client,
 	 * the new rkey). Echo's work is a PING round on every QP, and it runs
 	 * a fresh one on every connect; the counters show what happened.
 	 */
+	mutex_lock(&e->lock);
 	if (reason == CCM_DISC_LINK_DOWN)
 		atomic_inc(&e->link_downs);
+	if (reason == CCM_DISC_QP_ERROR)
+		atomic_inc(&e->qp_errors);
 	if (e->dma)
 		ib_dma_unmap_single(e->link->device, e->dma, e->buf_len,
 				    DMA_BIDIRECTIONAL);
@@ -376,6 +383,7 @@ static void echo_disconnected(struct ccm_client *client,
 	e->slots = NULL;
 	e->link = NULL;
 	atomic_set(&e->connected, 0);
+	mutex_unlock(&e->lock);
 	atomic_inc(&e->disconnects);
 	pr_info("ccm_echo: %s: disconnected: %s\n", e->name,
 		ccm_disconnect_reason_str(reason));
@@ -394,6 +402,7 @@ static ssize_t echo_show(struct kobject *kobj, struct kobj_attribute *attr,
 		      !strcmp(n, "disconnects") ? &e->disconnects :
 		      !strcmp(n, "flushed") ? &e->flushed :
 		      !strcmp(n, "link_downs") ? &e->link_downs :
+		      !strcmp(n, "qp_errors") ? &e->qp_errors :
 		      &e->connected;
 
 	return sysfs_emit(buf, "%d\n", atomic_read(v));
@@ -409,12 +418,49 @@ ECHO_ATTR(connects);
 ECHO_ATTR(disconnects);
 ECHO_ATTR(flushed);
 ECHO_ATTR(link_downs);
+ECHO_ATTR(qp_errors);
+
+/*
+ * Test only: deliver IB_EVENT_QP_FATAL to QP 0's event handler, as the
+ * RDMA driver does when a QP fails (Soft-RoCE raises no such event, not
+ * even for a remote access error: its responder moves the QP to the error
+ * state silently). ccm must tell both sides' clients CCM_DISC_QP_ERROR
+ * and set the link up again.
+ */
+static ssize_t inject_qp_fatal_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	struct echo *e = container_of(kobj, struct echo, kobj);
+	struct ib_event ev = { .event = IB_EVENT_QP_FATAL };
+	struct ib_qp *qp;
+	int ret = -ENOTCONN;
+
+	mutex_lock(&e->lock);
+	if (e->link && atomic_read(&e->connected)) {
+		qp = e->link->qps[0];
+		ev.device = qp->device;
+		ev.element.qp = qp;
+		if (qp->event_handler) {
+			qp->event_handler(&ev, qp->qp_context);
+			ret = count;
+		} else {
+			ret = -EOPNOTSUPP;
+		}
+	}
+	mutex_unlock(&e->lock);
+	return ret;
+}
+
+static struct kobj_attribute echo_attr_inject_qp_fatal =
+	__ATTR_WO(inject_qp_fatal);
 
 static struct attribute *echo_attrs[] = {
 	&echo_attr_connected.attr, &echo_attr_qps_ok.attr,
 	&echo_attr_write_ok.attr, &echo_attr_errors.attr,
 	&echo_attr_connects.attr, &echo_attr_disconnects.attr,
-	&echo_attr_flushed.attr, &echo_attr_link_downs.attr, NULL
+	&echo_attr_flushed.attr, &echo_attr_link_downs.attr,
+	&echo_attr_qp_errors.attr, &echo_attr_inject_qp_fatal.attr, NULL
 };
 ATTRIBUTE_GROUPS(echo);
 
@@ -469,6 +515,7 @@ static int __init echo_init(void)
 		e->client.poll_ctx = IB_POLL_SOFTIRQ;
 		e->client.connected = echo_connected;
 		e->client.disconnected = echo_disconnected;
+		mutex_init(&e->lock);
 		ret = kobject_init_and_add(&e->kobj, &echo_ktype, echo_kobj,
 					   "%s", e->name);
 		if (ret) {

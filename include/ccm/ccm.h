@@ -35,6 +35,11 @@ enum ccm_disconnect_reason {
 	 * still connected on another link.
 	 */
 	CCM_DISC_LINK_DOWN,
+	/* A QP or CQ of the link had an asynchronous error (QP fatal, a
+	 * remote access error, a CQ overrun), here or at the partner; the
+	 * partner is connected and a new link follows.
+	 */
+	CCM_DISC_QP_ERROR,
 };
 
 /**

@@ -1150,6 +1150,7 @@ static const struct msg_case msg_cases[] = {
 	EDIT("prefixes are other names", BR, fn_prefixes, OK),
 	EDIT("long names differing at the end", BG, fn_long_differ, OK),
 	PATCH("gone reason 3", BG, N(0, reason), 4, CCM_GONE_FAILED, OK),
+	PATCH("gone reason 4", BG, N(0, reason), 4, CCM_GONE_QP_ERROR, OK),
 
 	/* Frame. */
 	PATCH_RAW("magic 0", BR, H(magic), 4, 0, CCM_WIRE_MAGIC),

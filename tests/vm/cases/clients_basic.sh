@@ -4,7 +4,24 @@
 # PING/PONG both ways and each side's RDMA write into the partner's memory
 # must be verified on the other side. sysfs lists the QP numbers; the
 # client is told how many RDMA READs it may have in flight per QP.
+# Then an async error on a client's QP: node 1 delivers QP_FATAL to
+# echo0's QP 0 handler (as a driver would; rxe raises none itself). Both
+# nodes' echo0 must be told "QP error" (node 2 through ccm's GONE), the
+# error counted, and a new link set up and verified by data; echo1 and
+# the control connection are not disturbed.
 # timeout: 200
+
+# echo0's QP failed, it was told so, and it is back and verified
+qp_error_round() {
+	wait_file_eq /sys/kernel/ccm_echo/echo0/disconnects 1 20 ||
+		{ fail "echo0 not told of the QP error"; return; }
+	expect_eq echo0_qp_errors "$(cat /sys/kernel/ccm_echo/echo0/qp_errors)" 1
+	dmesg | grep -q "ccm_echo: echo0: disconnected: QP error" ||
+		fail "echo0 not told 'QP error'"
+	echo_wait_round echo0 2 4 30 || return
+	expect_eq echo1_connects "$(cat $CCM_SYSFS/clients/echo1/connects)" 1
+	expect_eq handshakes_after_qp_error "$(counter handshakes)" 1
+}
 
 both() {
 	wait_rxe_active
@@ -22,6 +39,18 @@ both() {
 	expect_ge messages_sent "$(counter messages_sent)" 2
 	expect_eq messages_invalid "$(counter messages_invalid)" 0
 	log "echo0 local $(cat $CCM_SYSFS/clients/echo0/local_qpns) peer $(cat $CCM_SYSFS/clients/echo0/peer_qpns)"
+	if [ "$NODE" = 1 ]; then
+		sleep 2	# node 2's round 1 verified too
+		echo 1 > /sys/kernel/ccm_echo/echo0/inject_qp_fatal ||
+			fail "cannot inject QP_FATAL"
+		qp_error_round
+		expect_eq async_errors "$(cat $CCM_SYSFS/clients/echo0/async_errors)" 1
+		dmesg | grep -q "ccm: client echo0: async error on its QPs: QP fatal error" ||
+			fail "no 'async error' message"
+	else
+		qp_error_round
+		expect_eq async_errors "$(cat $CCM_SYSFS/clients/echo0/async_errors)" 0
+	fi
 	sleep 6
 	echo_unload || fail "rmmod ccm_echo failed"
 	sleep 2
