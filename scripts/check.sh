@@ -55,6 +55,12 @@ run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.
 
 run_suite initramfs tests/vm/initramfs_test.sh --ko "$PWD/ccm.ko"
 
+# make deb, then install both packages (DKMS builds ccm for the stock
+# kernel's headers; nothing is loaded), check them and purge them.
+if [ "${CCM_CHECK_DEB:-1}" != 0 ]; then
+	run_suite deb scripts/deb-test.sh
+fi
+
 # The benchmark machinery, a few trials of each figure (not the figures'
 # targets: make bench measures those): about 2 minutes.
 run_suite bench bench/run.sh --quick --check --out "$log/bench"
