@@ -462,6 +462,16 @@ both_links_up() {
 	link_is 0 connected && link_is 1 connected
 }
 
+# connect_with_echo CLIENTS QPS TIMEOUT_S: load ccm and ccm_echo (CLIENTS
+# x QPS), wait until connected and every client is verified by data
+connect_with_echo() {
+	wait_rxe_active
+	ccm_load || { fail "modprobe ccm failed"; return 1; }
+	echo_load clients="$1" qps="$2" || { fail "modprobe ccm_echo failed"; return 1; }
+	wait_state connected 60 || { fail "never connected"; return 1; }
+	echo_check_all echo "$1" "$2" "$3"
+}
+
 # watch_partner_start / watch_partner_stop LABEL: the partner must read
 # connected at every look (every 10 ms, 200 s at most) in between; the
 # looks that did not are the failure's reason.

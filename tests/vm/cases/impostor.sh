@@ -15,11 +15,7 @@
 # timeout: 200
 
 node1() {
-	wait_rxe_active
-	ccm_load || { fail "modprobe ccm failed"; return; }
-	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
-	wait_state connected 60 || { fail "never connected"; return; }
-	echo_check_all echo 1 2 30 || return
+	connect_with_echo 1 2 30 || return
 	watch_partner_start
 	log "IMPOSTOR-READY"
 	wait_cmd 60 counter_ge rejects_port 3 ||
@@ -54,11 +50,7 @@ impostor() {
 }
 
 node2() {
-	wait_rxe_active
-	ccm_load || { fail "modprobe ccm failed"; return; }
-	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
-	wait_state connected 60 || { fail "never connected"; return; }
-	echo_check_all echo 1 2 30 || return
+	connect_with_echo 1 2 30 || return
 	watch_partner_start
 	impostor 0 "not from a privileged port"
 	impostor 900 "our connection to the partner's current incarnation is alive"
