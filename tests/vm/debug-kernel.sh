@@ -40,8 +40,9 @@
 # source), CCM_VM_DEBUG_RESULTS (run.sh's results, default
 # /tmp/ccm-vmtest-debug, so that make vmtest's logs stay),
 # CCM_VM_TIMEOUT_SCALE (per-case timeout factor, default 2 with --run),
-# CCM_VM_APPEND (more kernel arguments), CCM_DEBUG_JOBS (make -j, default
-# nproc).
+# CCM_VM_APPEND (more kernel arguments), CCM_VM_HOST_HOGS (host CPU hogs
+# in cases that have them, default 0 here), CCM_DEBUG_JOBS (make -j,
+# default nproc).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -252,6 +253,8 @@ export KVER CCM_KERNEL_ROOT=$root
 export CCM_VM_RESULTS=${CCM_VM_DEBUG_RESULTS:-/tmp/ccm-vmtest-debug}
 export CCM_VM_TIMEOUT_SCALE=${CCM_VM_TIMEOUT_SCALE:-2}
 export CCM_VM_APPEND="${CCM_VM_APPEND:-} panic_on_warn=1"
+# No host CPU hogs beside a slowed debug guest (see clients_cycle.host).
+export CCM_VM_HOST_HOGS=${CCM_VM_HOST_HOGS:-0}
 say "running ${cases[*]:-all cases} on $KVER (results: $CCM_VM_RESULTS)"
 exec "$here/run.sh" --ko "$kodir/src/ccm.ko" --ko "$kodir/src/samples/ccm_echo.ko" \
 	--ko "$kodir/src/ccm_rogue.ko" --ko "$kodir/src/ccm_impostor.ko" "${cases[@]}"
