@@ -121,6 +121,7 @@ enum ccm_stat {
 	CCM_STAT_REJECTS_TIEBREAK,
 	CCM_STAT_REJECTS_PORT,		/* not from a privileged port */
 	CCM_STAT_REJECTS_EPOCH,		/* a new epoch, the current one alive */
+	CCM_STAT_AUTH_FAILURES,		/* a connection without a valid proof */
 	CCM_STAT_CONNS_LOST,
 	CCM_STAT_SENTINEL_INVALID,
 	CCM_STAT_DESC_INVALID,
@@ -234,7 +235,7 @@ struct ccm_path {
 	const struct ccm_config *cfg;	/* constant */
 	const struct sockaddr_storage *peer_addr;	/* constant */
 	const struct sockaddr_storage *local_addr;	/* family 0: any */
-	struct page *sentinel;		/* pinned; constant */
+	struct page *sentinel;		/* header each connection copies */
 	struct delayed_work timer;	/* the current state's timeout */
 	struct delayed_work poll;	/* watches our mailbox */
 	struct work_struct kick;	/* a device appeared (ccm_path_kick()) */

@@ -9,9 +9,11 @@
 #include <linux/in6.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 #include <net/net_namespace.h>
 
 #include <ccm/ccm.h>
+#include "ccm_auth.h"
 #include "ccm_internal.h"
 
 static char *peer_addr;
@@ -98,6 +100,57 @@ static bool privileged_port = true;
 module_param(privileged_port, bool, 0444);
 MODULE_PARM_DESC(privileged_port,
 		 "Connect from a source port below 1024 and accept connection requests only from one (default Y)");
+
+/*
+ * The shared key, as hex: set on both nodes, each side proves it on every
+ * connection (ccm_auth.h). Never readable back (no sysfs file), and never
+ * refused here: the kernel would print the refused value. Parsed into
+ * ccm_auth_raw, handed to ccm_auth.c and wiped by ccm_init(); only the
+ * keyed transform keeps it.
+ */
+static u8 ccm_auth_raw[CCM_AUTH_KEY_MAX];
+static int ccm_auth_raw_len;		/* bytes; -EINVAL: malformed */
+
+static int ccm_auth_key_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strcspn(val, "\n");
+
+	ccm_auth_raw_len = 0;
+	if (!len)
+		return 0;
+	if (len % 2 || len / 2 < CCM_AUTH_KEY_MIN ||
+	    len / 2 > CCM_AUTH_KEY_MAX || hex2bin(ccm_auth_raw, val, len / 2))
+		ccm_auth_raw_len = -EINVAL;
+	else
+		ccm_auth_raw_len = len / 2;
+	return 0;
+}
+
+static const struct kernel_param_ops ccm_auth_key_ops = {
+	.set = ccm_auth_key_set,
+};
+module_param_cb(auth_key, &ccm_auth_key_ops, NULL, 0);
+MODULE_PARM_DESC(auth_key,
+		 "Shared key both nodes prove on each connection, 32 to 128 hex digits (default: none)");
+
+static int ccm_auth_key_load(void)
+{
+	int ret = 0;
+
+	if (ccm_auth_raw_len < 0) {
+		pr_err("ccm: auth_key must be %u to %u hex digits, in pairs\n",
+		       2 * CCM_AUTH_KEY_MIN, 2 * CCM_AUTH_KEY_MAX);
+		ret = -EINVAL;
+	} else if (ccm_auth_raw_len) {
+		ret = ccm_auth_set_key(ccm_auth_raw, ccm_auth_raw_len);
+		if (ret)
+			pr_err("ccm: auth_key: no hmac(sha256) in this kernel (%d)\n",
+			       ret);
+	}
+	memzero_explicit(ccm_auth_raw, sizeof(ccm_auth_raw));
+	ccm_auth_raw_len = 0;
+	return ret;
+}
 
 #ifdef CCM_ROGUE
 int ccm_rogue;
@@ -272,12 +325,15 @@ static int __init ccm_init(void)
 {
 	int ret;
 
-	ret = ccm_config_parse(&ccm_cfg);
-	if (ret)
+	ret = ccm_auth_key_load();
+	if (!ret)
+		ret = ccm_config_parse(&ccm_cfg);
+	if (!ret)
+		ret = ccm_sysfs_init();
+	if (ret) {
+		ccm_auth_clear_key();
 		return ret;
-	ret = ccm_sysfs_init();
-	if (ret)
-		return ret;
+	}
 	ccm_wq = alloc_ordered_workqueue("ccm", WQ_MEM_RECLAIM);
 	if (!ccm_wq) {
 		ret = -ENOMEM;
@@ -308,6 +364,7 @@ err_wq:
 	destroy_workqueue(ccm_wq);
 err_sysfs:
 	ccm_sysfs_exit();
+	ccm_auth_clear_key();
 	return ret;
 }
 
@@ -324,6 +381,7 @@ static void __exit ccm_exit(void)
 	ccm_clients_exit();
 	destroy_workqueue(ccm_wq);
 	ccm_sysfs_exit();
+	ccm_auth_clear_key();
 }
 
 module_init(ccm_init);

@@ -38,6 +38,7 @@ const char * const ccm_stat_names[CCM_STAT_NR] = {
 	[CCM_STAT_REJECTS_TIEBREAK]	= "rejects_tiebreak",
 	[CCM_STAT_REJECTS_PORT]		= "rejects_port",
 	[CCM_STAT_REJECTS_EPOCH]	= "rejects_epoch",
+	[CCM_STAT_AUTH_FAILURES]	= "auth_failures",
 	[CCM_STAT_CONNS_LOST]		= "connections_lost",
 	[CCM_STAT_SENTINEL_INVALID]	= "sentinel_invalid",
 	[CCM_STAT_DESC_INVALID]		= "descriptor_invalid",

@@ -31,6 +31,7 @@
 
 #include <ccm/ccm.h>
 #include <trace/events/ccm.h>
+#include "ccm_auth.h"
 #include "ccm_internal.h"
 
 /*
@@ -56,6 +57,7 @@
 #define CCM_RD_ATOMIC		1	/* one READ in flight each way */
 #define CCM_LISTEN_BACKLOG	8
 #define CCM_MAX_DEFERRED	16	/* messages before connected */
+#define CCM_MAX_UNPROVEN	4	/* auth_key: accepted, not yet proven */
 
 /*
  * With privileged_port, connections are made from a port of NFS's
@@ -68,15 +70,22 @@
 
 /* The small DMA buffer of a connection. */
 #define CCM_BUF_RECV		0				/* descriptor in */
-#define CCM_BUF_SEND		64				/* descriptor out */
-#define CCM_BUF_WRITE(msg)	(128 + ((msg) - 1) * 64)	/* mailbox out */
+#define CCM_BUF_SEND		128				/* descriptor out */
+#define CCM_BUF_WRITE(msg)	(256 + ((msg) - 1) * 64)	/* mailbox out */
 #define CCM_BUF_BEAT		CCM_BUF_WRITE(CCM_MBOX_NR)	/* heartbeat out */
 #define CCM_BUF_READ		512				/* sentinel in */
 #define CCM_BUF_SIZE		(CCM_BUF_READ + CCM_SENTINEL_READ_LEN)
 
-static_assert(sizeof(struct ccm_wire_desc) <= 64);
+static_assert(sizeof(struct ccm_wire_hello) <= 128);
 static_assert(sizeof(struct ccm_wire_mbox) <= 64);
 static_assert(CCM_BUF_BEAT + 64 <= CCM_BUF_READ);
+
+/* The active side's first SEND: its descriptor, with auth_key its proof. */
+static u32 ccm_conn_hello_len(void)
+{
+	return ccm_auth_enabled() ? sizeof(struct ccm_wire_hello) :
+				    sizeof(struct ccm_wire_desc);
+}
 
 enum ccm_conn_kind {
 	CCM_CONN_LISTEN,
@@ -102,6 +111,7 @@ enum {
 	/* A control message could not be sent; after what was received. */
 	CCM_CEV_MSG_LOST = CCM_CEV_TX + CCM_NR_TX,
 	CCM_CEV_BEAT,		/* a heartbeat write failed */
+	CCM_CEV_AUTH_TIMEOUT,	/* passive: no proof of the key in time */
 	CCM_CEV_NR,
 };
 
@@ -155,6 +165,11 @@ struct ccm_conn {
 	bool rq_drained;		/* ccm_conn_rx_last() drained the RQ */
 	bool qp_init;			/* the QP left RESET */
 	bool used;			/* the FSM has acted on it */
+	bool auth_wait;			/* passive: accepted, proof not checked */
+	/* With auth_key: the REQ as sent or received, the passive's nonce. */
+	u8 auth_req[sizeof(struct ccm_wire_req)];
+	u8 nonce_p[CCM_AUTH_NONCE_LEN];
+	struct timer_list auth_timer;	/* bounds ->auth_wait */
 	bool read_busy;
 	u8 read_nr;			/* 1: first read, 2: second */
 	bool write_busy[CCM_MBOX_NR];
@@ -170,6 +185,13 @@ struct ccm_conn {
 	struct ib_cq *cq;
 	struct ib_qp *qp;
 	struct ib_mr *mr;
+	/*
+	 * This connection's own copy of the link's sentinel page (header
+	 * from path->sentinel), the only one its rkey reaches: what the
+	 * partner writes through one connection, one that has not proven
+	 * auth_key say, never lands in another's mailbox.
+	 */
+	struct page *sentinel;
 	void *buf;
 	u64 buf_dma;
 	u64 sentinel_dma;
@@ -342,6 +364,14 @@ static void ccm_qp_event(struct ib_event *ev, void *ctx)
 		ccm_conn_signal(conn, CCM_CEV_DISCONNECTED);
 }
 
+/* Softirq: the active side of an accepted connection never proved the key. */
+static void ccm_auth_timeout(struct timer_list *t)
+{
+	struct ccm_conn *conn = from_timer(conn, t, auth_timer);
+
+	ccm_conn_signal(conn, CCM_CEV_AUTH_TIMEOUT);
+}
+
 /* ---- RDMA CM handler: process context, never takes peer->lock ---- */
 
 static void ccm_conn_save_priv(struct ccm_conn *conn, const void *data, u8 len)
@@ -375,6 +405,7 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_path *path,
 		conn->tx_cqe[msg].done = ccm_tx_done;
 	INIT_LIST_HEAD(&conn->txq);
 	INIT_LIST_HEAD(&conn->deferred);
+	timer_setup(&conn->auth_timer, ccm_auth_timeout, 0);
 	return conn;
 }
 
@@ -619,6 +650,7 @@ static void ccm_conn_teardown(struct ccm_conn *conn)
 {
 	struct ib_device *dev = conn->cm_id ? conn->cm_id->device : NULL;
 
+	del_timer_sync(&conn->auth_timer);
 	if (conn->established)
 		rdma_disconnect(conn->cm_id);
 	if (conn->qp) {
@@ -640,6 +672,8 @@ static void ccm_conn_teardown(struct ccm_conn *conn)
 	if (conn->buf_mapped)
 		ib_dma_unmap_single(dev, conn->buf_dma, CCM_BUF_SIZE,
 				    DMA_BIDIRECTIONAL);
+	if (conn->sentinel)
+		__free_page(conn->sentinel);
 	ccm_conn_free_msg_bufs(conn, dev);
 	if (conn->cq)
 		ib_free_cq(conn->cq);
@@ -837,7 +871,12 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	if (ib_dma_mapping_error(dev, conn->buf_dma))
 		return -ENOMEM;
 	conn->buf_mapped = true;
-	conn->sentinel_dma = ib_dma_map_page(dev, path->sentinel, 0,
+	conn->sentinel = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!conn->sentinel)
+		return -ENOMEM;
+	memcpy(page_address(conn->sentinel), page_address(path->sentinel),
+	       CCM_MBOX_OFFSET);
+	conn->sentinel_dma = ib_dma_map_page(dev, conn->sentinel, 0,
 					     CCM_SENTINEL_SIZE,
 					     DMA_BIDIRECTIONAL);
 	if (ib_dma_mapping_error(dev, conn->sentinel_dma))
@@ -847,7 +886,7 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	if (conn->kind != CCM_CONN_PASSIVE)
 		return 0;
 	sge.addr = conn->buf_dma + CCM_BUF_RECV;
-	sge.length = sizeof(struct ccm_wire_desc);
+	sge.length = ccm_conn_hello_len();
 	sge.lkey = conn->pd->local_dma_lkey;
 	wr.wr_cqe = &conn->recv_cqe;
 	wr.sg_list = &sge;
@@ -869,11 +908,13 @@ static int ccm_conn_set_timers(struct ccm_conn *conn)
 }
 
 /*
- * REQ: our identity and generations. REP: the same, and the descriptor of
- * the sentinel registered before the accept (ccm_conn_publish_sentinel()).
+ * REQ: our identity and generations, with auth_key our nonce (kept as
+ * conn->auth_req). REP: the same, and the descriptor of the sentinel
+ * registered before the accept (ccm_conn_publish_sentinel()), with
+ * auth_key our nonce and our proof.
  */
-static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
-			   struct ccm_wire_rep *priv, u8 type)
+static int ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
+			  struct ccm_wire_rep *priv, u8 type)
 {
 	struct ccm_path *path = conn->path;
 	struct ccm_cm_info info = {
@@ -883,16 +924,35 @@ static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 		.gen = conn->gen,
 		.max_gen = path->max_gen,
 	};
+	struct ccm_wire_req *req = (struct ccm_wire_req *)priv;
+	int ret;
 
+	static_assert(offsetof(struct ccm_wire_req, cm) ==
+		      offsetof(struct ccm_wire_rep, cm));
 	ccm_wire_cm_encode(&priv->cm, &info);
 	memset(p, 0, sizeof(*p));
 	p->private_data = priv;
 	p->private_data_len = sizeof(priv->cm);
+	if (type == CCM_CM_REQ && ccm_auth_enabled()) {
+		get_random_bytes(req->nonce, sizeof(req->nonce));
+		memcpy(conn->auth_req, req, sizeof(conn->auth_req));
+		p->private_data_len = sizeof(*req);
+	}
 	if (type == CCM_CM_REP) {
 		memcpy(&priv->desc, conn->buf + CCM_BUF_SEND,
 		       sizeof(priv->desc));
-		p->private_data_len = sizeof(*priv);
+		p->private_data_len = offsetof(struct ccm_wire_rep, nonce);
 		p->qp_num = conn->qp->qp_num;	/* ours, not the CM's */
+	}
+	if (type == CCM_CM_REP && ccm_auth_enabled()) {
+		memcpy(priv->nonce, conn->nonce_p, sizeof(priv->nonce));
+		ret = ccm_auth_mac(CCM_AUTH_PASSIVE, conn->auth_req,
+				   sizeof(conn->auth_req), priv,
+				   offsetof(struct ccm_wire_rep, nonce),
+				   conn->nonce_p, priv->mac);
+		if (ret)
+			return ret;
+		p->private_data_len = sizeof(*priv);
 	}
 	if (ccm_rogue_is(PRIVDATA))
 		get_random_bytes(priv, p->private_data_len);
@@ -902,6 +962,7 @@ static void ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 	p->initiator_depth = CCM_RD_ATOMIC;	/* ours */
 	p->retry_count = path->cfg->retry_count;
 	p->rnr_retry_count = 7;
+	return 0;
 }
 
 static void ccm_conn_reject(struct ccm_conn *conn, u32 reason)
@@ -1004,6 +1065,54 @@ static bool ccm_conn_other_incarnation(struct ccm_path *path, u64 epoch)
 	return true;
 }
 
+static void ccm_auth_failed(struct ccm_path *path, const char *what)
+{
+	ccm_stat_inc(path, CCM_STAT_AUTH_FAILURES);
+	ccm_path_error(path, "authentication failed: %s", what);
+}
+
+/* Passive connections of @path not current yet: being set up or proven. */
+static unsigned int ccm_conn_nr_unproven(struct ccm_path *path)
+{
+	struct ccm_conn *conn;
+	unsigned int n = 0;
+
+	list_for_each_entry(conn, &path->conns, node)
+		n += conn->kind == CCM_CONN_PASSIVE && conn != path->cur;
+	return n;
+}
+
+/*
+ * With auth_key: a request must carry the active side's nonce (a request
+ * of a node without the key has none), and at most CCM_MAX_UNPROVEN may
+ * wait for their proofs at once (each holds a QP and a page for up to
+ * connect_timeout_ms). Keeps the request for the proofs and draws our own
+ * nonce.
+ *
+ * Return: 0, or the reason to reject the request with.
+ */
+static u32 ccm_conn_auth_request(struct ccm_conn *conn)
+{
+	const struct ccm_wire_req *req = (const void *)conn->priv;
+
+	if (!ccm_auth_enabled())
+		return 0;
+	if (conn->priv_len < sizeof(*req) ||
+	    !memchr_inv(req->nonce, 0, sizeof(req->nonce))) {
+		ccm_auth_failed(conn->path,
+				"the partner's request offers no proof (is auth_key set there?)");
+		return CCM_REJ_AUTH;
+	}
+	if (ccm_conn_nr_unproven(conn->path) >= CCM_MAX_UNPROVEN) {
+		ccm_auth_failed(conn->path,
+				"too many connections waiting for their proofs");
+		return CCM_REJ_NORESOURCE;
+	}
+	memcpy(conn->auth_req, req, sizeof(conn->auth_req));
+	get_random_bytes(conn->nonce_p, sizeof(conn->nonce_p));
+	return 0;
+}
+
 /*
  * A request from the partner: validated, then our QP is set up and moved to
  * RTS and the sentinel registered on it; the accept waits for the
@@ -1013,6 +1122,7 @@ static void ccm_conn_request(struct ccm_path *path, struct ccm_conn *conn)
 {
 	struct ccm_cm_info req;
 	enum ccm_wire_status st;
+	u32 reason;
 	int ret;
 
 	if (!ccm_addr_equal(&conn->src, path->peer_addr)) {
@@ -1043,6 +1153,11 @@ static void ccm_conn_request(struct ccm_path *path, struct ccm_conn *conn)
 	}
 	if (ccm_conn_other_incarnation(path, req.epoch)) {
 		ccm_conn_reject(conn, CCM_REJ_ALIVE);
+		return;
+	}
+	reason = ccm_conn_auth_request(conn);
+	if (reason) {
+		ccm_conn_reject(conn, reason);
 		return;
 	}
 	path->max_gen = max3(path->max_gen, req.gen, req.max_gen);
@@ -1084,7 +1199,12 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 	/* Our own connect may have got further in the meantime. */
 	if (ccm_conn_loses(path, conn))
 		return;
-	ccm_conn_param(conn, &param, &rep, CCM_CM_REP);
+	ret = ccm_conn_param(conn, &param, &rep, CCM_CM_REP);
+	if (ret) {
+		ccm_path_error(path, "accept: cannot make our proof (%d)", ret);
+		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
+		return;
+	}
 	rdma_lock_handler(conn->cm_id);
 	ret = rdma_accept(conn->cm_id, &param);
 	rdma_unlock_handler(conn->cm_id);
@@ -1095,7 +1215,14 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 	}
 	conn->accepted = true;
 	ccm_stat_inc(path, CCM_STAT_ACCEPTS);
-	ccm_conn_make_current(path, conn);
+	if (ccm_auth_enabled()) {
+		/* Current only once the partner proved the key. */
+		conn->auth_wait = true;
+		mod_timer(&conn->auth_timer, jiffies +
+			  msecs_to_jiffies(path->cfg->connect_timeout_ms));
+	} else {
+		ccm_conn_make_current(path, conn);
+	}
 	ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
 		/* Accepted, so lost rather than refused. */
@@ -1190,10 +1317,9 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 	ret = ccm_conn_setup(conn);
 	if (!ret)
 		ret = ccm_conn_set_timers(conn);
-	if (!ret) {
-		ccm_conn_param(conn, &param, &req, CCM_CM_REQ);
-		ret = rdma_connect(conn->cm_id, &param);
-	}
+	if (!ret)
+		ret = ccm_conn_param(conn, &param, &req, CCM_CM_REQ) ?:
+		      rdma_connect(conn->cm_id, &param);
 	if (!ret)
 		ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
@@ -1219,7 +1345,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	int n;
 
 	sg_init_table(&conn->sg, 1);
-	sg_set_page(&conn->sg, path->sentinel, CCM_SENTINEL_SIZE, 0);
+	sg_set_page(&conn->sg, conn->sentinel, CCM_SENTINEL_SIZE, 0);
 	sg_dma_address(&conn->sg) = conn->sentinel_dma;
 	sg_dma_len(&conn->sg) = CCM_SENTINEL_SIZE;
 	n = ib_map_mr_sg(conn->mr, &conn->sg, 1, NULL, PAGE_SIZE);
@@ -1236,9 +1362,17 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	if (ccm_rogue_is(DESC))
 		d.gen++;
 	ccm_wire_desc_encode(conn->buf + CCM_BUF_SEND, &d);
+	if (conn->kind == CCM_CONN_ACTIVE && ccm_auth_enabled()) {
+		struct ccm_wire_hello *h = conn->buf + CCM_BUF_SEND;
+		int ret = ccm_auth_mac(CCM_AUTH_ACTIVE, conn->auth_req,
+				       sizeof(conn->auth_req), &h->desc,
+				       sizeof(h->desc), conn->nonce_p, h->mac);
+
+		if (ret)
+			return ret;
+	}
 	ib_dma_sync_single_for_device(dev, conn->buf_dma + CCM_BUF_SEND,
-				      sizeof(struct ccm_wire_desc),
-				      DMA_BIDIRECTIONAL);
+				      ccm_conn_hello_len(), DMA_BIDIRECTIONAL);
 	ib_dma_sync_single_for_device(dev, conn->sentinel_dma,
 				      CCM_SENTINEL_READ_LEN, DMA_BIDIRECTIONAL);
 
@@ -1254,7 +1388,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 		     IB_ACCESS_REMOTE_WRITE;
 
 	sge.addr = conn->buf_dma + CCM_BUF_SEND;
-	sge.length = sizeof(struct ccm_wire_desc);
+	sge.length = ccm_conn_hello_len();
 	sge.lkey = conn->pd->local_dma_lkey;
 	send.opcode = IB_WR_SEND;
 	send.wr_cqe = &conn->send_cqe;
@@ -1306,6 +1440,25 @@ static void ccm_conn_set_ready(struct ccm_conn *conn,
 		ccm_path_event(path, CCM_EV_READ_FAIL, conn->gen);
 }
 
+/* Active side, with auth_key: the REP must carry the partner's proof. */
+static bool ccm_conn_auth_rep(struct ccm_conn *conn,
+			      const struct ccm_wire_rep *w)
+{
+	if (!ccm_auth_enabled())
+		return true;
+	if (conn->priv_len < sizeof(*w) ||
+	    !ccm_auth_verify(CCM_AUTH_PASSIVE, conn->auth_req,
+			     sizeof(conn->auth_req), w,
+			     offsetof(struct ccm_wire_rep, nonce), w->nonce,
+			     w->mac)) {
+		ccm_auth_failed(conn->path,
+				"the partner did not prove the key (auth_key differs or is unset there)");
+		return false;
+	}
+	memcpy(conn->nonce_p, w->nonce, sizeof(conn->nonce_p));
+	return true;
+}
+
 /*
  * Active side: the REP carries the partner's identity and its sentinel's
  * descriptor. Publish ours (REG_MR, then the descriptor SEND) and go: the
@@ -1332,6 +1485,10 @@ static void ccm_conn_established_active(struct ccm_conn *conn)
 		return;
 	}
 	if (ccm_conn_other_incarnation(path, rep.epoch)) {
+		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
+		return;
+	}
+	if (!ccm_conn_auth_rep(conn, w)) {
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
@@ -1375,6 +1532,40 @@ static void ccm_conn_connect_failed(struct ccm_conn *conn)
 	ccm_conn_fail(conn, CCM_EV_UNREACHABLE);
 }
 
+/*
+ * Passive side, with auth_key: the active side's first SEND carries its
+ * proof. Checked, the connection may become current (against the one that
+ * is, as its request was); not, it is counted and closed. False when
+ * @conn is gone.
+ */
+static bool ccm_conn_auth_hello(struct ccm_conn *conn)
+{
+	const struct ccm_wire_hello *h = conn->buf + CCM_BUF_RECV;
+	struct ccm_path *path = conn->path;
+
+	if (conn->recv_len != sizeof(*h) ||
+	    !ccm_auth_verify(CCM_AUTH_ACTIVE, conn->auth_req,
+			     sizeof(conn->auth_req), &h->desc, sizeof(h->desc),
+			     conn->nonce_p, h->mac)) {
+		ccm_auth_failed(path, "the partner's connection did not prove the key");
+		ccm_conn_destroy(conn);
+		return false;
+	}
+	conn->auth_wait = false;
+	del_timer(&conn->auth_timer);
+	if (ccm_conn_other_incarnation(path, conn->peer_epoch)) {
+		ccm_conn_destroy(conn);
+		return false;
+	}
+	if (path->cur && !ccm_conn_supersedes(conn, path->cur)) {
+		ccm_stat_inc(path, CCM_STAT_REJECTS_TIEBREAK);
+		ccm_conn_destroy(conn);
+		return false;
+	}
+	ccm_conn_make_current(path, conn);
+	return true;
+}
+
 static void ccm_conn_recv(struct ccm_conn *conn)
 {
 	struct ccm_path *path = conn->path;
@@ -1388,14 +1579,15 @@ static void ccm_conn_recv(struct ccm_conn *conn)
 	}
 	ib_dma_sync_single_for_cpu(conn->cm_id->device,
 				   conn->buf_dma + CCM_BUF_RECV,
-				   sizeof(struct ccm_wire_desc),
-				   DMA_BIDIRECTIONAL);
+				   ccm_conn_hello_len(), DMA_BIDIRECTIONAL);
 	if (conn->recv_not_send) {
 		ccm_stat_inc(path, CCM_STAT_DESC_INVALID);
 		ccm_path_error(path, "partner's first message was not its sentinel descriptor");
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		return;
 	}
+	if (conn->auth_wait && !ccm_conn_auth_hello(conn))
+		return;
 	if (!ccm_conn_desc(conn, conn->buf + CCM_BUF_RECV, conn->recv_len, &d))
 		return;
 	/*
@@ -1875,11 +2067,24 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		ccm_conn_connect_failed(conn);
 		break;
 	case CCM_CEV_DISCONNECTED:
+		if (conn->auth_wait) {
+			/* Never current: nothing was lost. */
+			ccm_path_note(path, "connection %u closed before it proved the key",
+				      conn->gen);
+			ccm_conn_destroy(conn);
+			break;
+		}
 		ccm_conn_rx_last(conn);
 		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
 		ccm_path_note(path, "connection %u lost", conn->gen);
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
+		break;
+	case CCM_CEV_AUTH_TIMEOUT:
+		if (!conn->auth_wait)
+			break;
+		ccm_auth_failed(path, "the partner's connection sent no proof in time");
+		ccm_conn_destroy(conn);
 		break;
 	case CCM_CEV_MSG_LOST:
 		/* The client exchange relies on every message arriving. */
@@ -2229,7 +2434,7 @@ void ccm_rdma_poll_mbox(struct ccm_path *path)
 	ib_dma_sync_single_for_cpu(conn->cm_id->device,
 				   conn->sentinel_dma + CCM_MBOX_OFFSET,
 				   sizeof(snap), DMA_BIDIRECTIONAL);
-	memcpy(&snap, page_address(path->sentinel) + CCM_MBOX_OFFSET,
+	memcpy(&snap, page_address(conn->sentinel) + CCM_MBOX_OFFSET,
 	       sizeof(snap));
 	st = ccm_wire_mbox_decode(&snap, sizeof(snap), &m);
 	if (st == CCM_WIRE_EMPTY)
@@ -2288,6 +2493,8 @@ void ccm_rdma_publish(struct ccm_path *path)
 	list_for_each_entry(conn, &path->conns, node) {
 		if (!conn->sentinel_mapped)
 			continue;
+		ccm_wire_sentinel_set_state(page_address(conn->sentinel),
+					    path->state, path->cur_gen);
 		ib_dma_sync_single_for_device(conn->cm_id->device,
 					      conn->sentinel_dma,
 					      sizeof(struct ccm_wire_sentinel),

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "ccm_auth.h"
 #include "ccm_internal.h"
 
 static struct kobject *ccm_kobj;
@@ -93,6 +94,13 @@ static ssize_t node_id_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%016llx\n", ccm_sysfs_peer->node_id);
 }
 CCM_PEER_ATTR_RO(node_id);
+
+static ssize_t auth_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", ccm_auth_name());
+}
+CCM_PEER_ATTR_RO(auth);
 
 static ssize_t local_epoch_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -177,6 +185,7 @@ static struct attribute *ccm_peer_attrs[] = {
 	&ccm_attr_peer_addr.attr,
 	&ccm_attr_local_addr.attr,
 	&ccm_attr_port.attr,
+	&ccm_attr_auth.attr,
 	&ccm_attr_node_id.attr,
 	&ccm_attr_local_epoch.attr,
 	&ccm_attr_peer_node_id.attr,

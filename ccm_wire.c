@@ -11,9 +11,11 @@
 #include "ccm_wire.h"
 
 static_assert(sizeof(struct ccm_wire_cm) == 40);
-static_assert(sizeof(struct ccm_wire_cm) <= 56);	/* IB REQ via RDMA CM */
+static_assert(sizeof(struct ccm_wire_req) == 56);	/* IB REQ via RDMA CM */
 static_assert(sizeof(struct ccm_wire_desc) == 48);
-static_assert(sizeof(struct ccm_wire_rep) == 88);
+static_assert(offsetof(struct ccm_wire_rep, nonce) == 88);
+static_assert(sizeof(struct ccm_wire_rep) == 136);
+static_assert(sizeof(struct ccm_wire_hello) == 80);
 static_assert(sizeof(struct ccm_wire_rep) <= 196);	/* IB REP */
 static_assert(sizeof(struct ccm_wire_sentinel) == 40);
 static_assert(sizeof(struct ccm_wire_mbox) == 48);
@@ -69,6 +71,8 @@ const char *ccm_wire_rej_str(u32 reason)
 		return "not from a privileged port";
 	case CCM_REJ_ALIVE:
 		return "our connection to the partner's current incarnation is alive";
+	case CCM_REJ_AUTH:
+		return "no proof of the shared key (auth_key)";
 	}
 	return "unknown reason";
 }

@@ -57,6 +57,7 @@ enum ccm_rej_reason {
 	CCM_REJ_NORESOURCE = 4,	/* we could not set the connection up */
 	CCM_REJ_PORT = 5,	/* not from a privileged source port */
 	CCM_REJ_ALIVE = 6,	/* a new epoch while the current one is alive */
+	CCM_REJ_AUTH = 7,	/* no proof of the shared key offered */
 };
 
 enum ccm_mbox_msg {
@@ -103,13 +104,40 @@ struct ccm_wire_desc {
 } __packed;
 
 /*
+ * With a shared key (auth_key, ccm_auth.h) each side adds a fresh nonce and
+ * the passive side its proof; without one they are not sent, and what is
+ * sent is byte for byte what it was. Binary, not CRC-checked: only the
+ * proof can vouch for them.
+ */
+#define CCM_WIRE_NONCE_LEN	16
+#define CCM_WIRE_MAC_LEN	32	/* HMAC-SHA256 */
+
+/* REQ private data: 56 bytes, all an IB REQ has room for. */
+struct ccm_wire_req {
+	struct ccm_wire_cm cm;
+	u8 nonce[CCM_WIRE_NONCE_LEN];	/* the active side's; zero: no key */
+} __packed;
+
+/*
  * REP private data: the passive side registers its sentinel before it
  * accepts, so the active side can read it as soon as it is connected. An
- * IB REP carries 196 bytes of private data: 88 fits.
+ * IB REP carries 196 bytes of private data: 136 fits. Without a key only
+ * the first 88 bytes are sent.
  */
 struct ccm_wire_rep {
 	struct ccm_wire_cm cm;
 	struct ccm_wire_desc desc;
+	u8 nonce[CCM_WIRE_NONCE_LEN];	/* the passive side's */
+	u8 mac[CCM_WIRE_MAC_LEN];	/* its proof over REQ, cm, desc, nonce */
+} __packed;
+
+/*
+ * The active side's first SEND: its descriptor, then, with a key, its
+ * proof over the REQ, that descriptor and the passive side's nonce.
+ */
+struct ccm_wire_hello {
+	struct ccm_wire_desc desc;
+	u8 mac[CCM_WIRE_MAC_LEN];
 } __packed;
 
 /* At offset 0 of the sentinel page; written by its owner only. */

@@ -9,11 +9,22 @@
  * a user without CAP_NET_BIND_SERVICE), or from a privileged one (port=N,
  * as root could). Each attempt's outcome is logged: "rejected (reason)",
  * "accepted" or "unreachable". Never loaded into the host.
+ *
+ * Against a node with auth_key (tests/vm/cases/auth.sh) it may claim the
+ * partner's current epoch (epoch=), offer a nonce as a keyed ccm does
+ * (nonce=1) and, once accepted, complete the connection and send a
+ * descriptor with a proof it cannot have made (prove=1); it then logs
+ * whether ccm closed the connection ("closed by ccm"). With erase=1 it
+ * first spends 500 ms erasing the mailbox through the rkey the REP gave
+ * it.
  */
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/slab.h>
+#include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 
 #include "../../ccm_wire.h"
@@ -34,26 +45,57 @@ static unsigned long long node_id;
 module_param(node_id, ullong, 0444);
 MODULE_PARM_DESC(node_id, "the node_id to claim (the partner's)");
 
+static unsigned long long epoch;
+module_param(epoch, ullong, 0444);
+MODULE_PARM_DESC(epoch, "the epoch to claim; 0: a new one");
+
+static bool nonce;
+module_param(nonce, bool, 0444);
+MODULE_PARM_DESC(nonce, "offer a nonce in the request, as a keyed ccm");
+
+static bool prove;
+module_param(prove, bool, 0444);
+MODULE_PARM_DESC(prove, "complete the connection and send a forged proof");
+
+static bool erase;
+module_param(erase, bool, 0444);
+MODULE_PARM_DESC(erase, "with prove: first erase the mailbox for 500 ms");
+
 static uint count = 3;
 module_param(count, uint, 0444);
 MODULE_PARM_DESC(count, "connection attempts (default 3)");
 
 struct impostor {
 	struct rdma_cm_id *id;
+	struct ib_pd *pd;
+	struct ib_cq *cq;
+	void *buf;
+	u64 dma;
 	struct completion done;
 	enum rdma_cm_event_type last;
 	int status;
 	u32 rej_reason;
+	struct ccm_desc_info desc;	/* from the REP */
+	bool have_desc;
 };
 
 static int impostor_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	struct impostor *im = id->context;
+	const struct ccm_wire_rep *rep;
 	struct ccm_cm_info rej;
 
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		break;
+	case RDMA_CM_EVENT_ESTABLISHED:
+		rep = ev->param.conn.private_data;
+		if (ev->param.conn.private_data_len >=
+		    offsetof(struct ccm_wire_rep, nonce))
+			im->have_desc = !ccm_wire_desc_decode(&rep->desc,
+							      sizeof(rep->desc),
+							      &im->desc);
 		break;
 	case RDMA_CM_EVENT_REJECTED:
 		if (ev->param.conn.private_data_len &&
@@ -80,13 +122,134 @@ static bool impostor_wait(struct impostor *im, enum rdma_cm_event_type want)
 	return im->last == want;
 }
 
+static void impostor_write_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+}
+
+static struct ib_cqe impostor_cqe = { .done = impostor_write_done };
+
+/*
+ * Erase the mailbox the REP's rkey reaches, every 10 ms or so for 500 ms
+ * (ccm waits 2 s for the proof): were it the link's one, the partner's
+ * heartbeats there would be wiped out faster than heartbeat_miss x
+ * heartbeat_ms, and ccm would declare the partner lost.
+ */
+static void impostor_mbox(struct impostor *im)
+{
+	struct ib_device *dev = im->id->device;
+	struct ib_rdma_wr wr = {};
+	unsigned long end = jiffies + msecs_to_jiffies(500);
+	unsigned int i, done = 0;
+	struct ib_sge sge;
+
+	if (!im->have_desc) {
+		pr_info("ccm_impostor: no descriptor in the REP\n");
+		return;
+	}
+	memset(im->buf, 0, sizeof(struct ccm_wire_mbox));
+	ib_dma_sync_single_for_device(dev, im->dma, sizeof(struct ccm_wire_mbox),
+				      DMA_TO_DEVICE);
+	sge.addr = im->dma;
+	sge.length = sizeof(struct ccm_wire_mbox);
+	sge.lkey = im->pd->local_dma_lkey;
+	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	wr.wr.wr_cqe = &impostor_cqe;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = im->desc.addr + CCM_MBOX_OFFSET;
+	wr.rkey = im->desc.rkey;
+	for (i = 0; i < 100 && time_before(jiffies, end); i++) {
+		if (ib_post_send(im->id->qp, &wr.wr, NULL))
+			break;
+		usleep_range(10000, 12000);
+		done += ib_process_cq_direct(im->cq, -1);
+	}
+	pr_info("ccm_impostor: erased the mailbox %u times\n", done);
+}
+
+/* Connected with a QP: send 80 bytes as a keyed ccm's first SEND. */
+static const char *impostor_prove(struct impostor *im)
+{
+	struct ib_device *dev = im->id->device;
+	struct ib_send_wr wr = {};
+	struct ib_sge sge;
+
+	if (erase)
+		impostor_mbox(im);
+	get_random_bytes(im->buf, sizeof(struct ccm_wire_hello));
+	sge.addr = im->dma;
+	sge.length = sizeof(struct ccm_wire_hello);
+	sge.lkey = im->pd->local_dma_lkey;
+	wr.opcode = IB_WR_SEND;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	ib_dma_sync_single_for_device(dev, im->dma, sge.length, DMA_TO_DEVICE);
+	if (ib_post_send(im->id->qp, &wr, NULL))
+		return "accepted, forged proof not sent";
+	if (!wait_for_completion_timeout(&im->done, 5 * HZ))
+		return "accepted, forged proof sent, still connected after 5 s";
+	reinit_completion(&im->done);
+	if (im->last == RDMA_CM_EVENT_DISCONNECTED)
+		return "accepted, forged proof sent, closed by ccm";
+	pr_info("ccm_impostor: unexpected %s (%d)\n", rdma_event_msg(im->last),
+		im->status);
+	return "accepted, forged proof sent, then an unexpected event";
+}
+
+static int impostor_qp(struct impostor *im)
+{
+	struct ib_device *dev = im->id->device;
+	struct ib_qp_init_attr qa = {};
+
+	im->pd = ib_alloc_pd(dev, 0);
+	if (IS_ERR(im->pd))
+		return PTR_ERR(im->pd);
+	im->cq = ib_alloc_cq(dev, NULL, 128, 0, IB_POLL_DIRECT);
+	if (IS_ERR(im->cq))
+		return PTR_ERR(im->cq);
+	im->buf = kzalloc(128, GFP_KERNEL);
+	if (!im->buf)
+		return -ENOMEM;
+	im->dma = ib_dma_map_single(dev, im->buf, 128, DMA_TO_DEVICE);
+	if (ib_dma_mapping_error(dev, im->dma)) {
+		im->dma = 0;
+		return -ENOMEM;
+	}
+	qa.send_cq = im->cq;
+	qa.recv_cq = im->cq;
+	qa.cap.max_send_wr = 64;
+	qa.cap.max_recv_wr = 4;
+	qa.cap.max_send_sge = 1;
+	qa.cap.max_recv_sge = 1;
+	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
+	qa.qp_type = IB_QPT_RC;
+	return rdma_create_qp(im->id, im->pd, &qa);
+}
+
+static void impostor_free(struct impostor *im)
+{
+	struct ib_device *dev = im->id->device;
+
+	if (im->id->qp)
+		rdma_destroy_qp(im->id);
+	if (im->dma)
+		ib_dma_unmap_single(dev, im->dma, 128, DMA_TO_DEVICE);
+	kfree(im->buf);
+	if (!IS_ERR_OR_NULL(im->cq))
+		ib_free_cq(im->cq);
+	if (!IS_ERR_OR_NULL(im->pd))
+		ib_dealloc_pd(im->pd);
+	rdma_destroy_id(im->id);
+}
+
 static void impostor_attempt(unsigned int n, u64 epoch)
 {
 	struct sockaddr_in src = { .sin_family = AF_INET };
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	struct rdma_conn_param param = {};
 	struct ccm_cm_info req = {};
-	struct ccm_wire_cm priv;
+	struct ccm_wire_req priv = {};
 	struct impostor im = {};
 	const char *what;
 	int ret;
@@ -117,18 +280,28 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 		       n, ret);
 		goto out;
 	}
+	if (prove) {
+		ret = impostor_qp(&im);
+		if (ret) {
+			pr_err("ccm_impostor: attempt %u: QP: %d\n", n, ret);
+			goto out;
+		}
+	}
 	req.type = CCM_CM_REQ;
 	req.node_id = node_id;
 	req.epoch = epoch;
 	req.gen = 1000 + n;
 	req.max_gen = 1000 + n;
-	ccm_wire_cm_encode(&priv, &req);
+	ccm_wire_cm_encode(&priv.cm, &req);
+	if (nonce)
+		get_random_bytes(priv.nonce, sizeof(priv.nonce));
 	param.private_data = &priv;
-	param.private_data_len = sizeof(priv);
+	param.private_data_len = nonce ? sizeof(priv) : sizeof(priv.cm);
 	param.responder_resources = 1;
 	param.initiator_depth = 1;
 	param.retry_count = 6;
-	param.qp_num = get_random_u32_below(1 << 24);
+	if (!prove)
+		param.qp_num = get_random_u32_below(1 << 24);
 	ret = rdma_connect(im.id, &param);
 	if (ret) {
 		pr_err("ccm_impostor: attempt %u: rdma_connect: %d\n", n, ret);
@@ -144,8 +317,10 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 		pr_info("ccm_impostor: attempt %u from port %u: rejected (%s)\n",
 			n, port, ccm_wire_rej_str(im.rej_reason));
 		goto out;
-	case RDMA_CM_EVENT_CONNECT_RESPONSE:
 	case RDMA_CM_EVENT_ESTABLISHED:
+		what = prove ? impostor_prove(&im) : "accepted";
+		break;
+	case RDMA_CM_EVENT_CONNECT_RESPONSE:
 		what = "accepted";
 		break;
 	default:
@@ -154,18 +329,18 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 	}
 	pr_info("ccm_impostor: attempt %u from port %u: %s\n", n, port, what);
 out:
-	rdma_destroy_id(im.id);
+	impostor_free(&im);
 }
 
 static int __init impostor_init(void)
 {
-	u64 epoch = get_random_u64();
+	u64 e = epoch ?: get_random_u64();
 	unsigned int n;
 
 	if (!peer_addr || !node_id)
 		return -EINVAL;
 	for (n = 1; n <= count; n++)
-		impostor_attempt(n, epoch);
+		impostor_attempt(n, e);
 	pr_info("ccm_impostor: done\n");
 	return 0;
 }

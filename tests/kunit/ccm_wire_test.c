@@ -671,7 +671,9 @@ static void wire_status_str(struct kunit *test)
 			   "not from a privileged port");
 	KUNIT_EXPECT_STRNEQ(test, ccm_wire_rej_str(CCM_REJ_ALIVE),
 			    "unknown reason");
-	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(CCM_REJ_ALIVE + 1),
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(CCM_REJ_AUTH),
+			   "no proof of the shared key (auth_key)");
+	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(CCM_REJ_AUTH + 1),
 			   "unknown reason");
 	/* Partner input: any value gets a string, the reserved 2 included. */
 	KUNIT_EXPECT_STREQ(test, ccm_wire_rej_str(0), "unknown reason");

@@ -54,10 +54,11 @@ pkg=linux-source-6.1
 tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${CCM_DEBUG_JOBS:-$(nproc)}
 
-# The fault cases, and the basics they build on.
+# The fault cases, the basics they build on, and the authenticated
+# connect (the crypto API and a connection that waits for its proof).
 DEBUG_CASES=(smoke clients_basic clients_cycle clients_gone_unload
 	partner_crash partner_hung partner_restart link_flap netem_loss
-	device_late reload_storm reload_50 rogue_peer links_two links_partner)
+	device_late reload_storm reload_50 rogue_peer links_two links_partner auth)
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 say() { echo "debug-kernel: $*" >&2; }

@@ -462,14 +462,17 @@ both_links_up() {
 	link_is 0 connected && link_is 1 connected
 }
 
-# connect_with_echo CLIENTS QPS TIMEOUT_S: load ccm and ccm_echo (CLIENTS
-# x QPS), wait until connected and every client is verified by data
+# connect_with_echo CLIENTS QPS TIMEOUT_S [CCM_PARAM...]: load ccm (with
+# the given parameters) and ccm_echo (CLIENTS x QPS), wait until connected
+# and every client is verified by data
 connect_with_echo() {
+	local clients=$1 qps=$2 tmo=$3
+	shift 3
 	wait_rxe_active
-	ccm_load || { fail "modprobe ccm failed"; return 1; }
-	echo_load clients="$1" qps="$2" || { fail "modprobe ccm_echo failed"; return 1; }
+	ccm_load "$@" || { fail "modprobe ccm failed"; return 1; }
+	echo_load clients="$clients" qps="$qps" || { fail "modprobe ccm_echo failed"; return 1; }
 	wait_state connected 60 || { fail "never connected"; return 1; }
-	echo_check_all echo "$1" "$2" "$3"
+	echo_check_all echo "$clients" "$qps" "$tmo"
 }
 
 # watch_partner_start / watch_partner_stop LABEL: the partner must read
@@ -497,6 +500,19 @@ watch_partner_stop() {
 	else
 		log "$1: the partner read connected throughout"
 	fi
+}
+
+# expect_undisturbed LABEL: after watch_partner_start, an attack on this
+# node (LABEL) left it as it was: the partner read connected throughout,
+# nothing lost, one handshake, and echo0 connected once and never told
+# anything
+expect_undisturbed() {
+	watch_partner_stop "$1"
+	expect_eq partner_lost "$(counter partner_lost)" 0
+	expect_eq connections_lost "$(counter connections_lost)" 0
+	expect_eq handshakes "$(counter handshakes)" 1
+	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
+	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
 }
 
 # expect_crash_detected BOUND_MS: wait (30 s at most, polling every

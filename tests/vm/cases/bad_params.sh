@@ -28,6 +28,14 @@ try_bad() {
 	lsmod | grep -q '^ccm ' && fail "ccm loaded after a failed load"
 }
 
+# try_bad_key KEY: a malformed auth_key is refused without being printed
+try_bad_key() {
+	try_bad "auth_key must be 32 to 128 hex digits, in pairs" \
+		peer_addr="$PEER_ADDR" auth_key="$1"
+	dmesg | grep -q "0102030405060708\|$1" &&
+		fail "auth_key '$1' was echoed in the kernel log"
+}
+
 both() {
 	wait_rxe_active
 	try_bad "peer_addr is required"
@@ -41,6 +49,14 @@ both() {
 	try_bad "ack_timeout=0 is out of range" peer_addr="$PEER_ADDR" ack_timeout=0
 	try_bad "retry_count=8 is out of range" peer_addr="$PEER_ADDR" retry_count=8
 	try_bad "connect_timeout_ms=1 is out of range" peer_addr="$PEER_ADDR" connect_timeout_ms=1
+	# auth_key: 32 to 128 hex digits, in pairs; the key is never echoed.
+	try_bad_key 000102030405060708090a0b0c0d0e
+	try_bad_key 000102030405060708090a0b0c0d0e0f0
+	try_bad_key zz0102030405060708090a0b0c0d0e0f
+	try_bad_key "$(printf '%0130d' 0)0102030405060708"
+	# A valid key, then a bad parameter: the load fails as before.
+	try_bad "port=0 is not a valid port" peer_addr="$PEER_ADDR" \
+		auth_key=000102030405060708090a0b0c0d0e0f port=0
 	# Lists of links: at most 4, none empty or repeated, one family, as
 	# many local addresses as partner addresses.
 	try_bad "peer_addr='169.254.0.2,169.254.1.2,169.254.2.2,169.254.3.2,169.254.4.2': more than 4 addresses" \

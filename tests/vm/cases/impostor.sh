@@ -23,12 +23,7 @@ node1() {
 	wait_cmd 60 counter_ge rejects_epoch 3 ||
 		fail "rejects_epoch $(counter rejects_epoch), want 3"
 	sleep 1
-	watch_partner_stop impostor
-	expect_eq partner_lost "$(counter partner_lost)" 0
-	expect_eq connections_lost "$(counter connections_lost)" 0
-	expect_eq handshakes "$(counter handshakes)" 1
-	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
-	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
+	expect_undisturbed impostor
 	dmesg | grep -q "not from a privileged port" ||
 		fail "no message for the unprivileged port"
 	dmesg | grep -q "refused a new incarnation (epoch [0-9a-f]*): link 0 is alive" ||
