@@ -137,6 +137,8 @@ static void print_peer(const char *only_link)
 	put_label("this node");
 	printf("%s port %s, ", dash(attr("local_addr")), dash(attr("port")));
 	put_identity(attr("node_id"), attr("local_epoch"));
+	put_label("auth");
+	printf("%s\n", dash(attr("auth")));
 	if (only_link) {
 		put_label("device");
 		printf("%s\n", dash(attr("links/%s/device", only_link)));

@@ -128,6 +128,7 @@ static const struct field peer_fields[] = {
 	{ "peer_addr", F_STR },
 	{ "local_addr", F_STR },
 	{ "port", F_NUM },
+	{ "auth", F_STR },
 	{ "node_id", F_STR },
 	{ "local_epoch", F_STR },
 	{ "peer_node_id", F_STR },

@@ -38,7 +38,7 @@ link_counters="transitions illegal_events stale_events handshakes errors
 timeouts reads_issued reads_completed reads_failed writes_issued
 writes_completed writes_failed connects connect_failures accepts
 rejects_address rejects_invalid rejects_tiebreak rejects_port rejects_epoch
-connections_lost sentinel_invalid descriptor_invalid mailbox_invalid
+auth_failures connections_lost sentinel_invalid descriptor_invalid mailbox_invalid
 mailbox_stale messages_sent messages_received messages_invalid messages_stale
 doorbells heartbeats_sent heartbeats_skipped link_lost"
 
@@ -49,6 +49,7 @@ make_tree() {
 	put peer_addr 192.168.50.2,fe80::2%3
 	put local_addr any
 	put port 18515
+	put auth hmac-sha256
 	put node_id 00000000000000a1
 	put local_epoch 5f3c2a9d11e04b77
 	put peer_node_id 00000000000000b2
@@ -156,6 +157,7 @@ has "status: partner identity" \
 	'^partner +192.168.50.2,fe80::2%3, node 00000000000000b2, epoch 0c0ffee000000001$' \
 	"$CCMCTL" status
 has "status: this node" '^this node +any port 18515, node 00000000000000a1' "$CCMCTL"
+has "status: auth" '^auth +hmac-sha256$' "$CCMCTL"
 has "status: handshake duration" '^handshake +1.235 ms$' "$CCMCTL"
 has "status: clients' link" '^clients on +link 0$' "$CCMCTL"
 has "status: last error" '^last error +link 1: connect to fe80::2%3: connection refused' \
@@ -191,6 +193,7 @@ if command -v script > /dev/null; then
 fi
 
 json "status -j" 'd["state"] == "connected" and d["port"] == 18515 and
+	d["auth"] == "hmac-sha256" and
 	d["node_id"] == "00000000000000a1" and d["peer_node_id"] == "00000000000000b2" and
 	d["peer_addr"] == "192.168.50.2,fe80::2%3" and d["generation"] == 7 and
 	d["clients_link"] == 0 and d["last_handshake_ns"] == 1234567 and
@@ -206,7 +209,7 @@ json "status -j: clients" 'd["clients"] == [{"name": "dlm", "state": "connected"
 	"last_error": "partner \"lost\" \\ link down",
 	"local_qpns": [17, 18, 19, 20], "peer_qpns": [33, 34, 35, 36]}]' \
 	"$CCMCTL" --json status
-json "status -j: counters" 'len(d["counters"]) == 36 and
+json "status -j: counters" 'len(d["counters"]) == 37 and
 	d["counters"]["transitions"] == 12 and d["counters"]["redundancy_lost"] == 1 and
 	d["counters"]["rejects_port"] == 0' "$CCMCTL" status -j
 
@@ -238,11 +241,11 @@ has "clients: none" '^no clients registered$' env CCM_SYSFS="$tmp/empty" "$CCMCT
 has "counters: all of them" '^rejects_port +0$' "$CCMCTL" counters
 has "counters: values" '^connect_failures +5$' "$CCMCTL" counters
 n=$("$CCMCTL" counters | wc -l)
-if [ "$n" = 36 ]; then ok "counters: 36 lines"; else ko "counters: 36 lines ($n)"; fi
-json "counters -j" 'd["counters"]["handshakes"] == 2 and len(d["counters"]) == 36' \
+if [ "$n" = 37 ]; then ok "counters: 37 lines"; else ko "counters: 37 lines ($n)"; fi
+json "counters -j" 'd["counters"]["handshakes"] == 2 and len(d["counters"]) == 37' \
 	"$CCMCTL" counters -j
 json "counters --link 1 -j" 'd["counters"]["connect_failures"] == 5 and
-	len(d["counters"]) == 33' "$CCMCTL" counters --link 1 -j
+	len(d["counters"]) == 34' "$CCMCTL" counters --link 1 -j
 rc "counters --link 9: no such link" 4 "$CCMCTL" counters --link 9
 (sleep 0.2; echo 19 > "$sys/counters/timeouts"; echo 20 > "$sys/counters/transitions") &
 has "counters -d: the increase" '^timeouts +\+19$' "$CCMCTL" counters -d 0.6
