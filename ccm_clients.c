@@ -880,6 +880,27 @@ void ccm_clients_down(struct ccm_peer *peer, int reason)
 }
 
 /**
+ * ccm_clients_device_gone() - release the client links on a removed device
+ * @peer: the partner
+ * @dev: the RDMA device being removed
+ * @reason: what the clients are told
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_clients_device_gone(struct ccm_peer *peer, struct ib_device *dev,
+			     int reason)
+{
+	struct ccm_client_state *cs;
+
+	lockdep_assert_held(&peer->lock);
+	mutex_lock(&ccm_clients_lock);
+	list_for_each_entry(cs, &ccm_clients, node)
+		if (cs->link && cs->link->pub.device == dev)
+			ccm_link_release(cs, reason);
+	mutex_unlock(&ccm_clients_lock);
+}
+
+/**
  * ccm_clients_process() - act on registrations and completed registrations
  * @peer: the partner
  *

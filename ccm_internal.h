@@ -366,6 +366,7 @@ void ccm_peer_destroy(struct ccm_peer *peer);
 void ccm_peer_path_up(struct ccm_path *path);
 void ccm_peer_path_down(struct ccm_path *path);
 void ccm_peer_path_alive(struct ccm_path *path);
+void ccm_peer_device_gone(struct ccm_peer *peer, struct ib_device *dev);
 void ccm_peer_state_changed(struct ccm_peer *peer);
 void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch);
 void ccm_peer_use_rx(struct ccm_path *path, u16 seq);
@@ -452,6 +453,8 @@ void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
 		    const void *msg, size_t len);
 void ccm_clients_up(struct ccm_peer *peer);
 void ccm_clients_down(struct ccm_peer *peer, int reason);
+void ccm_clients_device_gone(struct ccm_peer *peer, struct ib_device *dev,
+			     int reason);
 void ccm_clients_process(struct ccm_peer *peer);
 void ccm_clients_flush(void);
 

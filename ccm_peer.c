@@ -390,6 +390,26 @@ void ccm_peer_path_alive(struct ccm_path *path)
 }
 
 /**
+ * ccm_peer_device_gone() - an RDMA device is being removed
+ * @peer: the partner
+ * @dev: the device; its links' connections are failed already
+ *
+ * Releases the clients' links on @dev now, for the ib_client's remove
+ * callback to flush their teardowns before it returns: every verbs object
+ * on @dev must be gone by then. When other links are up, the verdict
+ * moves the clients to one of them later, as for any link failure; in
+ * between they hear CCM_DISC_LINK_DOWN.
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_peer_device_gone(struct ccm_peer *peer, struct ib_device *dev)
+{
+	lockdep_assert_held(&peer->lock);
+	ccm_clients_device_gone(peer, dev, peer->nr_up ? CCM_DISC_LINK_DOWN :
+				CCM_DISC_DEVICE_GONE);
+}
+
+/**
  * ccm_peer_path_down() - a link left connected
  * @path: the link; ->silent when its heartbeat went silent
  *

@@ -2716,6 +2716,8 @@ static void ccm_ib_remove(struct ib_device *dev, void *client_data)
 		mutex_lock(&peer->lock);
 		for (i = 0; i < peer->nr_paths && !peer->stopping; i++)
 			ccm_rdma_device_gone(peer->paths[i], dev);
+		if (!peer->stopping)
+			ccm_peer_device_gone(peer, dev);
 		mutex_unlock(&peer->lock);
 	}
 	mutex_unlock(&ccm_peers_lock);
