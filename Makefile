@@ -83,10 +83,12 @@ model:
 
 vmtest-build:
 	$(MAKE) KDIR="$(STOCK_KDIR)" CCM_ROGUE_BUILD=1 modules
+	$(MAKE) -C tools/ccmctl static
 
 vmtest: vmtest-build
 	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko \
-		--ko $(SRC)/ccm_rogue.ko --ko $(SRC)/ccm_impostor.ko
+		--ko $(SRC)/ccm_rogue.ko --ko $(SRC)/ccm_impostor.ko \
+		--bin $(SRC)/tools/ccmctl/ccmctl.static
 
 # The same guests on a debug kernel (KASAN, PROVE_LOCKING, DEBUG_OBJECTS,
 # panic_on_warn=1): tests/vm/debug-kernel.sh builds the kernel when missing

@@ -4,7 +4,8 @@
 # Build the guest for the ccm QEMU test bed.
 #
 #   build-guest.sh                          build (or reuse) the cached base
-#   build-guest.sh [--ko F.ko]... -o INITRD build the base as needed, then write
+#   build-guest.sh [--ko F.ko]... [--bin FILE]... -o INITRD
+#                                           build the base as needed, then write
 #                                           INITRD = base + per-run overlay
 #
 # Cache: ${CCM_CACHE:-/var/cache/ccm}/guest-$KVER/
@@ -15,7 +16,9 @@
 #                         overlay cpio can simply be appended)
 # The overlay (uncompressed newc) holds /init, /tests/guest-lib.sh,
 # /tests/cases/*.sh and the --ko modules in /lib/modules/$KVER/extra/ (plus any
-# in-tree dependency of theirs missing from the base); /init runs `depmod -a`.
+# in-tree dependency of theirs missing from the base), and the --bin programs
+# (statically linked) in /usr/sbin/, named without a ".static" suffix; /init
+# runs `depmod -a`.
 #
 # Environment: CCM_CACHE, KVER (default: scripts/kver.sh), CCM_KERNEL_DEB (use
 # this linux-image .deb instead of `apt-get download`), CCM_KERNEL_ROOT (or
@@ -64,11 +67,13 @@ MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm sch_netem ${CCM_VM
 BINS="/usr/bin/rdma /usr/sbin/tc /usr/sbin/ip /usr/bin/kmod"
 
 kos=()
+bins=()
 out=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) kos+=("$(readlink -f "$2")"); shift 2 ;;
 	--ko=*) kos+=("$(readlink -f "${1#--ko=}")"); shift ;;
+	--bin) bins+=("$(readlink -f "$2")"); shift 2 ;;
 	-o) out=$2; shift 2 ;;
 	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
 	*) die "unknown argument $1" ;;
@@ -221,6 +226,10 @@ build_overlay() {	# -> $out
 				say "adding in-tree dependency ${d##*/} for ${k##*/}"
 			done
 		done
+	done
+	for k in "${bins[@]}"; do
+		[ -f "$k" ] || die "no such program: $k"
+		install -D -m 755 "$k" "$o/usr/sbin/$(basename "$k" .static)"
 	done
 	mkcpio "$o" > "$out.overlay"
 	cat "$G/initramfs-base.cpio.gz" "$out.overlay" > "$out.tmp"

@@ -3,7 +3,12 @@
 #
 # Two-node QEMU (TCG) integration tests for ccm.
 #
-#   tests/vm/run.sh [--ko FILE.ko]... [--results DIR] [--timeout S] [CASE...]
+#   tests/vm/run.sh [--ko FILE.ko]... [--bin FILE]... [--results DIR]
+#                   [--timeout S] [CASE...]
+#
+# --bin: a statically linked program for the guests' /usr/sbin (ccmctl's
+# ccmctl.static: /usr/sbin/ccmctl); a case that needs one it was not given
+# fails.
 #
 # CASE is a name from tests/vm/cases/NAME.sh (or a path to one); default: all
 # cases in sorted order except demo*. Each case boots two guests joined by a
@@ -83,6 +88,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) [ $# -ge 2 ] || usage 2; kos+=(--ko "$(readlink -f "$2")"); shift 2 ;;
 	--ko=*) kos+=(--ko "$(readlink -f "${1#--ko=}")"); shift ;;
+	--bin) [ $# -ge 2 ] || usage 2; kos+=(--bin "$(readlink -f "$2")"); shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--timeout) def_timeout=$2; shift 2 ;;
 	--append) extra_append="$extra_append $2"; shift 2 ;;
