@@ -1030,14 +1030,22 @@ static void ccm_conn_make_current(struct ccm_path *path, struct ccm_conn *conn)
 	ccm_rdma_publish(path);
 }
 
-/* A request that lost the tie-break against the current connection. */
-static bool ccm_conn_loses(struct ccm_path *path, struct ccm_conn *conn)
+/* Does @conn lose the tie-break against the current connection? Counted. */
+static bool ccm_conn_beaten(struct ccm_path *path, struct ccm_conn *conn)
 {
 	if (!path->cur || ccm_conn_supersedes(conn, path->cur))
 		return false;
 	ccm_stat_inc(path, CCM_STAT_REJECTS_TIEBREAK);
 	pr_debug("ccm: refused generation %u, keeping %u\n", conn->gen,
 		 path->cur->gen);
+	return true;
+}
+
+/* A request that lost the tie-break against the current connection. */
+static bool ccm_conn_loses(struct ccm_path *path, struct ccm_conn *conn)
+{
+	if (!ccm_conn_beaten(path, conn))
+		return false;
 	ccm_conn_reject(conn, CCM_REJ_TIEBREAK);
 	return true;
 }
@@ -1557,8 +1565,7 @@ static bool ccm_conn_auth_hello(struct ccm_conn *conn)
 		ccm_conn_destroy(conn);
 		return false;
 	}
-	if (path->cur && !ccm_conn_supersedes(conn, path->cur)) {
-		ccm_stat_inc(path, CCM_STAT_REJECTS_TIEBREAK);
+	if (ccm_conn_beaten(path, conn)) {	/* accepted: no REJ now */
 		ccm_conn_destroy(conn);
 		return false;
 	}
