@@ -476,7 +476,7 @@ static void ccm_client_connect(struct ccm_peer *peer,
 	link->pub.remote_size = r->mem_len;
 	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
 	ret = ccm_link_connect(link, ccm_peer_ctrl_id(peer), r->qps,
-			       r->rd_atomic);
+			       r->rd_atomic, peer->cfg->client_ack_timeout);
 	link->rts = true;
 	if (ret) {
 		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);

@@ -96,6 +96,7 @@ struct ccm_config {
 	u32 heartbeat_miss;
 	u8 ack_timeout;
 	u8 retry_count;
+	u8 client_ack_timeout;		/* the clients' QPs (ack_timeout: ours) */
 	bool privileged_port;		/* connect from, accept only from, < 1024 */
 };
 

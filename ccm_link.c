@@ -258,11 +258,13 @@ struct ccm_link_path {
 };
 
 /*
- * As responder, the READs we offered; as initiator, no more than the
- * partner's QPs take (its offer), nor than our device issues.
+ * The control connection's path, with the client's ACK timeout rather
+ * than ccm's own. As responder, the READs we offered; as initiator, no
+ * more than the partner's QPs take (its offer), nor than our device issues.
  */
 static int ccm_link_path(struct ccm_link *link, struct rdma_cm_id *ctrl,
-			 struct ccm_link_path *p, u8 remote_rd_atomic)
+			 struct ccm_link_path *p, u8 remote_rd_atomic,
+			 u8 ack_timeout)
 {
 	struct ib_device *dev = link->pub.device;
 	int ret;
@@ -275,6 +277,8 @@ static int ccm_link_path(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	ret = ccm_link_qp_attr(ctrl, IB_QPS_RTS, &p->rts, &p->rts_mask);
 	if (ret)
 		return ret;
+	p->rts.timeout = ack_timeout;
+	p->rts_mask |= IB_QP_TIMEOUT;
 	p->rts.max_rd_atomic = clamp_t(int,
 				       min_t(int, dev->attrs.max_qp_init_rd_atom,
 					     remote_rd_atomic),
@@ -322,6 +326,7 @@ static int ccm_link_post_reg(struct ccm_link *link)
  * @rqps: the partner's QP numbers and send PSNs, link->pub.nr_qps of them
  * @remote_rd_atomic: the RDMA READs each of the partner's QPs takes (its
  *		      offer)
+ * @ack_timeout: the QPs' local ACK timeout exponent (4.096 us * 2^n)
  *
  * When the client exposes memory, its registration is posted on QP 0 as
  * soon as QP 0 is RTS, so that it runs while the other QPs are moved; its
@@ -332,7 +337,8 @@ static int ccm_link_post_reg(struct ccm_link *link)
  * Return: 0 or a negative errno.
  */
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic)
+		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic,
+		     u8 ack_timeout)
 {
 	struct ccm_link_path *p;
 	unsigned int i;
@@ -341,7 +347,7 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	p = kmalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	ret = ccm_link_path(link, ctrl, p, remote_rd_atomic);
+	ret = ccm_link_path(link, ctrl, p, remote_rd_atomic, ack_timeout);
 	for (i = 0; !ret && i < link->pub.nr_qps; i++) {
 		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
 		ret = ccm_link_modify(link, p, i, &rqps[i]);

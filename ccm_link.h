@@ -66,7 +66,8 @@ struct ccm_link {
 int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		    const struct ccm_client *c, unsigned int *budget);
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic);
+		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic,
+		     u8 ack_timeout);
 void ccm_link_drain(struct ccm_link *link);
 void ccm_link_destroy(struct ccm_link *link);
 

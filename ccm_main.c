@@ -92,6 +92,17 @@ module_param(retry_count, uint, 0444);
 MODULE_PARM_DESC(retry_count, "QP transport retry count (default 6; 0-7)");
 
 /*
+ * The clients' QPs do not judge the partner: ccm's heartbeat does, and it
+ * drains their QPs when it gives its verdict. Their writes may therefore
+ * ride out a stall that ccm's own must report: 16 is 268 ms, 1.9 s with
+ * retry_count 6 (the RDMA CM gives RoCE QPs 18: 1.07 s).
+ */
+static uint client_ack_timeout = 16;
+module_param(client_ack_timeout, uint, 0444);
+MODULE_PARM_DESC(client_ack_timeout,
+		 "Clients' QPs' local ACK timeout exponent, 4.096us * 2^n (default 16: 268 ms; 1-31)");
+
+/*
  * Like NFS's "secure" export: binding a port below 1024 takes
  * CAP_NET_BIND_SERVICE (the RDMA CM checks it as the socket layer does),
  * so a user without it on the partner node cannot pass for its ccm.
@@ -301,7 +312,8 @@ static int ccm_config_parse(struct ccm_config *cfg)
 	      ccm_check_range("heartbeat_ms", heartbeat_ms, 1, 60000) ?:
 	      ccm_check_range("heartbeat_miss", heartbeat_miss, 1, 1000) ?:
 	      ccm_check_range("ack_timeout", ack_timeout, 1, 31) ?:
-	      ccm_check_range("retry_count", retry_count, 0, 7);
+	      ccm_check_range("retry_count", retry_count, 0, 7) ?:
+	      ccm_check_range("client_ack_timeout", client_ack_timeout, 1, 31);
 	if (ret)
 		return ret;
 	cfg->port = port;
@@ -317,6 +329,7 @@ static int ccm_config_parse(struct ccm_config *cfg)
 	cfg->heartbeat_miss = heartbeat_miss;
 	cfg->ack_timeout = ack_timeout;
 	cfg->retry_count = retry_count;
+	cfg->client_ack_timeout = client_ack_timeout;
 	cfg->privileged_port = privileged_port;
 	return 0;
 }

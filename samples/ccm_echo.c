@@ -420,6 +420,25 @@ ECHO_ATTR(flushed);
 ECHO_ATTR(link_downs);
 ECHO_ATTR(qp_errors);
 
+/* QP 0's local ACK timeout exponent, as the device reports it. */
+static ssize_t qp_ack_timeout_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct echo *e = container_of(kobj, struct echo, kobj);
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr qa;
+	int ret = -ENOTCONN;
+
+	mutex_lock(&e->lock);
+	if (e->link && atomic_read(&e->connected))
+		ret = ib_query_qp(e->link->qps[0], &qa, IB_QP_TIMEOUT, &init);
+	mutex_unlock(&e->lock);
+	return ret ?: sysfs_emit(buf, "%u\n", qa.timeout);
+}
+
+static struct kobj_attribute echo_attr_qp_ack_timeout =
+	__ATTR_RO(qp_ack_timeout);
+
 /*
  * Test only: deliver IB_EVENT_QP_FATAL to QP 0's event handler, as the
  * RDMA driver does when a QP fails (Soft-RoCE raises no such event, not
@@ -460,7 +479,8 @@ static struct attribute *echo_attrs[] = {
 	&echo_attr_write_ok.attr, &echo_attr_errors.attr,
 	&echo_attr_connects.attr, &echo_attr_disconnects.attr,
 	&echo_attr_flushed.attr, &echo_attr_link_downs.attr,
-	&echo_attr_qp_errors.attr, &echo_attr_inject_qp_fatal.attr, NULL
+	&echo_attr_qp_errors.attr, &echo_attr_qp_ack_timeout.attr,
+	&echo_attr_inject_qp_fatal.attr, NULL
 };
 ATTRIBUTE_GROUPS(echo);
 

@@ -48,6 +48,7 @@ both() {
 	try_bad "backoff_max_ms=50 is out of range" peer_addr="$PEER_ADDR" backoff_min_ms=100 backoff_max_ms=50
 	try_bad "ack_timeout=0 is out of range" peer_addr="$PEER_ADDR" ack_timeout=0
 	try_bad "retry_count=8 is out of range" peer_addr="$PEER_ADDR" retry_count=8
+	try_bad "client_ack_timeout=32 is out of range" peer_addr="$PEER_ADDR" client_ack_timeout=32
 	try_bad "connect_timeout_ms=1 is out of range" peer_addr="$PEER_ADDR" connect_timeout_ms=1
 	# auth_key: 32 to 128 hex digits, in pairs; the key is never echoed.
 	try_bad_key 000102030405060708090a0b0c0d0e

@@ -2,7 +2,8 @@
 # Clients registered before ccm connects: ccm_echo (2 clients x 4 QPs, 64 KiB
 # each) is loaded right after ccm on both nodes. Every QP must carry a
 # PING/PONG both ways and each side's RDMA write into the partner's memory
-# must be verified on the other side. sysfs lists the QP numbers; the
+# must be verified on the other side; the QPs have the clients' ACK
+# timeout, not ccm's. sysfs lists the QP numbers; the
 # client is told how many RDMA READs it may have in flight per QP.
 # Then an async error on a client's QP: node 1 delivers QP_FATAL to
 # echo0's QP 0 handler (as a driver would; rxe raises none itself). Both
@@ -35,6 +36,8 @@ both() {
 		fail "echo0 not told its READ depth (16)"
 	expect_eq local_qpns "$(qpn_count echo0 local)" 4
 	expect_eq peer_qpns "$(qpn_count echo0 peer)" 4
+	# the clients' ACK timeout (client_ack_timeout 16), not ccm's own (12)
+	expect_eq qp_ack_timeout "$(cat /sys/kernel/ccm_echo/echo0/qp_ack_timeout)" 16
 	expect_eq connects "$(cat $CCM_SYSFS/clients/echo1/connects)" 1
 	expect_ge messages_sent "$(counter messages_sent)" 2
 	expect_eq messages_invalid "$(counter messages_invalid)" 0

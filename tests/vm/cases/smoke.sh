@@ -18,8 +18,15 @@ smoke() {
 	*) fail "rxe0 not ACTIVE: $st" ;;
 	esac
 
+	# The partner may boot seconds later (nothing here waits for it):
+	# one probe a second, 30 at most, before the three that must pass.
+	i=0
+	while [ $i -lt 30 ] && ! ping -c 1 -W 1 "$PEER_ADDR" > /dev/null 2>&1; do
+		i=$((i + 1))
+		sleep 1
+	done
 	if ping -c 3 -W 2 "$PEER_ADDR" > /tmp/ping.out 2>&1; then
-		log "ok ping $PEER_ADDR: $(grep -E 'packets transmitted' /tmp/ping.out)"
+		log "ok ping $PEER_ADDR: $(grep -E 'packets transmitted' /tmp/ping.out) (after $i failed probes)"
 	else
 		cat /tmp/ping.out
 		fail "ping $PEER_ADDR failed"
