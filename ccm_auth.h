@@ -33,6 +33,7 @@
 #define CCM_AUTH_MAC_LEN	CCM_WIRE_MAC_LEN	/* SHA-256 */
 #define CCM_AUTH_KEY_MIN	16	/* bytes, 32 hex digits */
 #define CCM_AUTH_KEY_MAX	64
+#define CCM_AUTH_DESC_MAX	64	/* auth_key_desc, with its NUL */
 
 /* Whose proof a MAC is: the two never verify as each other. */
 enum ccm_auth_role {

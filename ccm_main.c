@@ -5,11 +5,13 @@
  */
 #include <linux/if.h>
 #include <linux/inet.h>
+#include <linux/key.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
+#include <keys/user-type.h>
 #include <net/net_namespace.h>
 
 #include <ccm/ccm.h>
@@ -144,19 +146,80 @@ module_param_cb(auth_key, &ccm_auth_key_ops, NULL, 0);
 MODULE_PARM_DESC(auth_key,
 		 "Shared key both nodes prove on each connection, 32 to 128 hex digits (default: none)");
 
+/*
+ * The same key from the kernel keyring instead, so that it appears on no
+ * command line and in no modprobe.d file: a "logon" key (never readable
+ * from user space) of 16 to 64 bytes, found in the keyrings of the process
+ * that loads ccm (ccmctl key adds one to root's user keyring).
+ */
+static char auth_key_desc[CCM_AUTH_DESC_MAX];
+module_param_string(auth_key_desc, auth_key_desc, sizeof(auth_key_desc),
+		    0444);
+MODULE_PARM_DESC(auth_key_desc,
+		 "Description of a logon key holding the shared key, instead of auth_key (default: none)");
+
+/* Key the proofs with @key, whichever parameter gave it. */
+static int ccm_auth_key_use(const u8 *key, size_t len)
+{
+	int ret = ccm_auth_set_key(key, len);
+
+	if (ret)
+		pr_err("ccm: auth_key: no hmac(sha256) in this kernel (%d)\n",
+		       ret);
+	return ret;
+}
+
+#if IS_ENABLED(CONFIG_KEYS)
+/* Key the proofs with the logon key @desc. */
+static int ccm_auth_keyring_load(const char *desc)
+{
+	const struct user_key_payload *payload;
+	struct key *key;
+	int ret;
+
+	key = request_key(&key_type_logon, desc, NULL);
+	if (IS_ERR(key)) {
+		pr_err("ccm: auth_key_desc '%s': no such logon key (%ld)\n",
+		       desc, PTR_ERR(key));
+		return PTR_ERR(key);
+	}
+	down_read(&key->sem);
+	payload = user_key_payload_locked(key);
+	if (!payload || payload->datalen < CCM_AUTH_KEY_MIN ||
+	    payload->datalen > CCM_AUTH_KEY_MAX) {
+		pr_err("ccm: auth_key_desc '%s': the key must be %u to %u bytes\n",
+		       desc, CCM_AUTH_KEY_MIN, CCM_AUTH_KEY_MAX);
+		ret = -EINVAL;
+	} else {
+		ret = ccm_auth_key_use(payload->data, payload->datalen);
+	}
+	up_read(&key->sem);
+	key_put(key);
+	return ret;
+}
+#else
+static int ccm_auth_keyring_load(const char *desc)
+{
+	pr_err("ccm: auth_key_desc: this kernel has no keyring (CONFIG_KEYS)\n");
+	return -ENOKEY;
+}
+#endif
+
 static int ccm_auth_key_load(void)
 {
 	int ret = 0;
 
-	if (ccm_auth_raw_len < 0) {
+	if (ccm_auth_raw_len && auth_key_desc[0]) {
+		pr_err("ccm: set auth_key or auth_key_desc, not both\n");
+		ret = -EINVAL;
+	} else if (ccm_auth_raw_len < 0) {
 		pr_err("ccm: auth_key must be %u to %u hex digits, in pairs\n",
 		       2 * CCM_AUTH_KEY_MIN, 2 * CCM_AUTH_KEY_MAX);
 		ret = -EINVAL;
 	} else if (ccm_auth_raw_len) {
-		ret = ccm_auth_set_key(ccm_auth_raw, ccm_auth_raw_len);
-		if (ret)
-			pr_err("ccm: auth_key: no hmac(sha256) in this kernel (%d)\n",
-			       ret);
+		ret = ccm_auth_key_use(ccm_auth_raw, ccm_auth_raw_len);
+	} else if (auth_key_desc[0]) {
+		ret = ccm_auth_keyring_load(auth_key_desc);
 	}
 	memzero_explicit(ccm_auth_raw, sizeof(ccm_auth_raw));
 	ccm_auth_raw_len = 0;

@@ -442,7 +442,9 @@ static int cmd_wait(const char *want, double timeout)
 
 /* ---- command line ---- */
 
-enum command_id { CMD_STATUS, CMD_CLIENTS, CMD_COUNTERS, CMD_WAIT, CMD_MONITOR };
+enum command_id {
+	CMD_STATUS, CMD_CLIENTS, CMD_COUNTERS, CMD_WAIT, CMD_MONITOR, CMD_KEY
+};
 
 struct command {
 	const char *name;
@@ -457,6 +459,7 @@ static const struct command commands[] = {
 	{ "counters", CMD_COUNTERS, OPT_JSON | OPT_DELTA | OPT_LINK, 0 },
 	{ "wait", CMD_WAIT, OPT_TIMEOUT, 1 },
 	{ "monitor", CMD_MONITOR, OPT_JSON, 0 },
+	{ "key", CMD_KEY, 0, 1 },
 	{ }
 };
 
@@ -468,6 +471,7 @@ static void print_help(FILE *f)
 		"       ccmctl [-j] counters [-l LINK] [-d SECONDS]\n"
 		"       ccmctl wait [-t SECONDS] [STATE]   until state is STATE (connected)\n"
 		"       ccmctl [-j] monitor      print ccm's uevents until SIGINT/SIGTERM\n"
+		"       ccmctl key DESC < HEXKEY add the shared key as logon key DESC\n"
 		"\n"
 		"  -j, --json             JSON output (keys in ccmctl(8))\n"
 		"  -d, --delta SECONDS    counters: the increase over SECONDS\n"
@@ -567,6 +571,8 @@ static int run_command(const struct command *cmd, const struct opts *o,
 		return cmd_wait(arg ? arg : "connected", o->timeout);
 	case CMD_MONITOR:
 		return monitor_uevents();
+	case CMD_KEY:
+		return cmd_key(arg);
 	default:
 		return cmd_status();
 	}

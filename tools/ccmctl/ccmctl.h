@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ccmctl - what its parts share: ccmctl.c (commands, text output, command
- * line), sysfs.c (reading /sys/kernel/ccm), json.c (JSON output) and
- * monitor.c (ccm's uevents).
+ * line), sysfs.c (reading /sys/kernel/ccm), json.c (JSON output),
+ * monitor.c (ccm's uevents) and key.c (the shared key into the keyring).
  */
 #ifndef CCMCTL_H
 #define CCMCTL_H
@@ -68,5 +68,8 @@ void json_status(void);
 
 /* monitor.c */
 int monitor_uevents(void);
+
+/* key.c */
+int cmd_key(const char *desc);
 
 #endif /* CCMCTL_H */

@@ -303,6 +303,26 @@ rc "zero delta" 1 "$CCMCTL" counters -d 0
 has "--help" '^Usage: ccmctl' "$CCMCTL" --help
 has "--version" '^ccmctl [0-9]' "$CCMCTL" --version
 
+# ---- key: refused before anything reaches the keyring (the guests'
+# case `auth` adds a real one); the key is never echoed ----
+K=000102030405060708090a0b0c0d0e0f
+rc "key: no DESC" 1 sh -c '"$0" key < /dev/null' "$CCMCTL"
+rc "key: DESC without a service" 1 sh -c 'echo $1 | "$0" key ccmha' "$CCMCTL" "$K"
+rc "key: DESC starting with ':'" 1 sh -c 'echo $1 | "$0" key :ha' "$CCMCTL" "$K"
+rc "key: DESC with a space" 1 sh -c 'echo $1 | "$0" key "ccm:h a"' "$CCMCTL" "$K"
+rc "key: DESC too long" 1 sh -c 'echo $1 | "$0" key "ccm:$(printf %070d 0)"' "$CCMCTL" "$K"
+rc "key: no key" 1 sh -c '"$0" key ccm:ha < /dev/null' "$CCMCTL"
+rc "key: 30 hex digits" 1 sh -c 'echo 000102030405060708090a0b0c0d0e | "$0" key ccm:ha' "$CCMCTL"
+rc "key: odd digits" 1 sh -c 'echo ${1}0 | "$0" key ccm:ha' "$CCMCTL" "$K"
+rc "key: not hex" 1 sh -c 'echo zz${1#??} | "$0" key ccm:ha' "$CCMCTL" "$K"
+rc "key: 130 hex digits" 1 sh -c 'echo $1$1$1$1${1%??????????????????????????????} | "$0" key ccm:ha' "$CCMCTL" "$K"
+out=$(echo "zz${K#??}" | "$CCMCTL" key ccm:ha 2>&1)
+case $out in
+*"${K#??}"*) ko "key: never echoed" ;;
+*"hex digits"*) ok "key: never echoed" ;;
+*) ko "key: never echoed (no message: $out)" ;;
+esac
+
 # ---- monitor: starts, exits cleanly on SIGTERM and SIGINT ----
 for sig in TERM INT; do
 	"$CCMCTL" monitor > "$tmp/mon" 2>&1 &

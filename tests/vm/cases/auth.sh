@@ -15,8 +15,9 @@
 #      nothing.
 #   2. node 2 reloads ccm with another key: the two never connect, and
 #      both count the failed proofs and say why.
-#   3. node 2 reloads ccm with the right key: connected again, the client
-#      verified by data again.
+#   3. node 2 reloads ccm with the right key, this time from the kernel
+#      keyring (`ccmctl key` adds it as a logon key, auth_key_desc names
+#      it): connected again, the client verified by data again.
 # The key is never readable back (no /sys/module/ccm/parameters/auth_key).
 # timeout: 240
 
@@ -78,7 +79,7 @@ impostor() {
 }
 
 node2() {
-	local f
+	local f n
 	connect_with_echo 1 2 30 auth_key=$KEY || return
 	auth_loaded
 	expect_eq auth_failures "$(counter auth_failures)" 0
@@ -108,7 +109,12 @@ node2() {
 	sleep 4
 	ccm_unload || { fail "rmmod ccm (wrong key)"; return; }
 
-	# 3. the right key
-	connect_with_echo 1 2 30 auth_key=$KEY || return
+	# 3. the right key, from the keyring
+	n=$(echo "$KEY" | ccmctl key ccm:test) || { fail "ccmctl key: exit $?"; return; }
+	log "logon key ccm:test: serial $n; /proc/keys: $(grep ' ccm:test' /proc/keys)"
+	grep -q "logon *ccm:test" /proc/keys || fail "no logon key ccm:test in /proc/keys"
+	connect_with_echo 1 2 30 auth_key_desc=ccm:test || return
+	expect_eq auth_key_desc "$(cat /sys/module/ccm/parameters/auth_key_desc)" ccm:test
+	auth_loaded
 	sleep 6
 }

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# A missing or malformed parameter fails the load with -EINVAL and one
-# pr_err line naming the parameter; nothing is left behind.
+# A missing or malformed parameter fails the load with -EINVAL (a missing
+# logon key: -ENOKEY) and one pr_err line naming the parameter; nothing is
+# left behind.
 # timeout: 150
 
-# try_bad "expected dmesg text" params...
+# try_bad "expected dmesg text" params...: refused with EINVAL, or with
+# the error $TRY_ERR names
 try_bad() {
-	local want=$1 out rc
+	local want=$1 err=${TRY_ERR:-Invalid argument} out rc
 	shift
 	dmesg -c > /dev/null
 	out=$(modprobe ccm "$@" 2>&1)
@@ -16,8 +18,8 @@ try_bad() {
 		return
 	fi
 	case $out in
-	*"Invalid argument"*) log "ok modprobe ccm $* -> EINVAL" ;;
-	*) fail "modprobe ccm $*: want Invalid argument, got '$out'" ;;
+	*"$err"*) log "ok modprobe ccm $* -> $err" ;;
+	*) fail "modprobe ccm $*: want $err, got '$out'" ;;
 	esac
 	if dmesg | grep -q "ccm: $want"; then
 		log "ok dmesg: $(dmesg | grep 'ccm: ' | head -n 1)"
@@ -55,6 +57,12 @@ both() {
 	try_bad_key 000102030405060708090a0b0c0d0e0f0
 	try_bad_key zz0102030405060708090a0b0c0d0e0f
 	try_bad_key "$(printf '%0130d' 0)0102030405060708"
+	# auth_key_desc: a logon key that is not there; not both key sources.
+	TRY_ERR="Required key not available" \
+		try_bad "auth_key_desc 'ccm:absent': no such logon key" \
+		peer_addr="$PEER_ADDR" auth_key_desc=ccm:absent
+	try_bad "set auth_key or auth_key_desc, not both" peer_addr="$PEER_ADDR" \
+		auth_key=000102030405060708090a0b0c0d0e0f auth_key_desc=ccm:absent
 	# A valid key, then a bad parameter: the load fails as before.
 	try_bad "port=0 is not a valid port" peer_addr="$PEER_ADDR" \
 		auth_key=000102030405060708090a0b0c0d0e0f port=0
