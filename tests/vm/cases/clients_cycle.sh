@@ -51,8 +51,8 @@ node2() {
 		fail "echo1: ccm connects $(cat $CCM_SYSFS/clients/echo1/connects), want 6"
 	echo_check_all echo 2 4 60
 	expect_eq handshakes "$(counter handshakes)" 1
-	dmesg | grep -q "echo0: disconnected: unregistered by partner" ||
-		fail "no 'unregistered by partner' disconnect"
+	expect_eq echo0_told_unregistered_by_partner \
+		"$(dmesg | grep -c 'ccm_echo: echo0: disconnected: unregistered by partner$')" 5
 	expect_eq partner_lost "$(counter partner_lost)" 0
 	expect_eq connections_lost "$(counter connections_lost)" 0
 	sleep 8

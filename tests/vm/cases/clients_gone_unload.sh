@@ -5,7 +5,8 @@
 # the disconnect reach node 2 close together (the TCP socket link holds
 # small frames tens of ms), often in one run of its worker; node 2 must
 # still handle the GONE first: every disconnect of its clients says
-# "unregistered by partner", never "partner lost".
+# "unregistered by partner", never "partner lost". Node 1's own clients
+# are told "unregistered", and nothing else.
 # timeout: 240
 
 ROUNDS=4
@@ -22,6 +23,11 @@ node1() {
 		log "round $i: ccm_echo and ccm unloaded back to back"
 		i=$((i + 1))
 	done
+	# this side's clients were told they unregistered, nothing else
+	expect_eq disconnects_unregistered \
+		"$(dmesg | grep -c 'ccm_echo: echo[01]: disconnected: unregistered$')" $((2 * ROUNDS))
+	expect_eq disconnects_other \
+		"$(dmesg | grep 'ccm_echo: echo[01]: disconnected: ' | grep -vc 'unregistered$')" 0
 	ccm_load || { fail "final modprobe ccm"; return; }
 	echo_load clients=2 qps=2 || { fail "final modprobe ccm_echo"; return; }
 	wait_state connected 60 || { fail "ccm not connected (final)"; return; }

@@ -17,10 +17,15 @@ node1() {
 	*) fail "last_error: $(cat $CCM_SYSFS/clients/echo0/last_error)" ;;
 	esac
 	expect_eq state "$(cat $CCM_SYSFS/state)" connected
+	# never connected, so never disconnected (CCM_DISC_FAILED is not told)
+	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 0
+	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	# Node 2 reloads with a matching description; our failed client
 	# pairs with the new offer.
 	wait_file_eq $CCM_SYSFS/clients/echo0/state connected 60 ||
 		fail "echo0 did not connect after the partner fixed its client"
+	echo_wait_verified echo0 4 30
+	expect_eq echo0_disconnects_after "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	sleep 8
 }
 

@@ -54,5 +54,9 @@ node2() {
 	expect_eq illegal_events "$(counter illegal_events)" 0
 	wait_file_eq /sys/kernel/ccm_echo/echo0/connects 2 30 || fail "client not reconnected"
 	echo_check_all echo 1 2 30
+	# the partner's device went: to this side, a partner lost
+	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 1
+	expect_eq echo0_told_partner_lost \
+		"$(dmesg | grep -c 'ccm_echo: echo0: disconnected: partner lost$')" 1
 	sleep 8
 }

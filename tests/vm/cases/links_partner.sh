@@ -3,10 +3,14 @@
 # second link's NIC down: ccm connects on link 0 alone and serves the
 # client there, while link 1 keeps failing with a clear last_error. Once
 # eth1 is up (a port event retries link 1 at once) link 1 joins and
-# redundancy is restored. Then node 2 powers off abruptly: node 1 must
-# declare the partner lost within the same bound as with one link
-# (partner_crash: 500 ms from the last sign of life), tell its client
-# "partner lost", and show both links down.
+# redundancy is restored. Node 1 then removes link 1's device and adds it
+# again (`rdma link del/add rxe1`): the link fails as "local device gone"
+# and rejoins, the client (on link 0) is told nothing. Then node 2 powers
+# off abruptly: node 1 must declare the partner lost within the same
+# bound as with one link (partner_crash: 500 ms from the last sign of
+# life), tell its client "partner lost" (not the device removal's reason,
+# which once stayed recorded and was told at the next loss), and show
+# both links down.
 # nics: 2
 # timeout: 200
 
@@ -39,6 +43,13 @@ node1() {
 		fail "no CCM_REDUNDANCY=restored uevent when link 1 joined"
 	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
 	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
+	# link 1's device goes and comes back; link 0 carries the client
+	rdma link del rxe1 || fail "rdma link del rxe1"
+	wait_cmd 10 link_left 1 || fail "link 1 still connected without rxe1"
+	rdma link add rxe1 type rxe netdev eth1 || fail "rdma link add rxe1"
+	wait_cmd 30 link_is 1 connected || { fail "link 1 never rejoined"; return; }
+	expect_ge link1_handshakes "$(cat $CCM_SYSFS/links/1/counters/handshakes)" 2
+	expect_eq echo0_disconnects_device "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	log "BOTH-UP"
 	# Node 2 crashes about 3 s after it saw both links: the bound of
 	# partner_crash, with one link.
@@ -57,6 +68,7 @@ node1() {
 }
 
 node2() {
+	local h
 	wait_rxe_active rxe0
 	wait_rxe_active rxe1
 	run_logged modprobe ccm peer_addr="$PEER_ADDR,$PEER_ADDR2" ||
@@ -64,7 +76,12 @@ node2() {
 	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
 	wait_state connected 60 || { fail "ccm not connected"; return; }
 	wait_cmd 90 both_links_up || { fail "links never both up"; return; }
+	h=$(cat $CCM_SYSFS/links/1/counters/handshakes)
 	echo_check_all echo 1 2 30 || return
+	# node 1 removed and added its link 1 device: link 1 connected again
+	wait_cmd 60 file_ge $CCM_SYSFS/links/1/counters/handshakes $((h + 1)) ||
+		{ fail "link 1 never came back after node 1's rdma link del/add"; return; }
+	wait_cmd 30 both_links_up || { fail "links not both up again"; return; }
 	sleep 3
 	crash_now
 }
