@@ -60,6 +60,7 @@ clean:
 	@kdir="$(KDIR)"; [ -z "$$kdir" ] || $(MAKE) -C "$$kdir" M=$(SRC) clean
 	rm -f .ccm-kdir
 	$(MAKE) -C tools/ccmctl clean
+	$(MAKE) -C tests/impostor/user clean
 
 install: modules
 	$(MAKE) -C "$(KDIR)" M=$(SRC) modules_install
@@ -84,11 +85,13 @@ model:
 vmtest-build:
 	$(MAKE) KDIR="$(STOCK_KDIR)" CCM_ROGUE_BUILD=1 modules
 	$(MAKE) -C tools/ccmctl static
+	$(MAKE) -C tests/impostor/user
 
 vmtest: vmtest-build
 	tests/vm/run.sh --ko $(SRC)/ccm.ko --ko $(SRC)/samples/ccm_echo.ko \
 		--ko $(SRC)/ccm_rogue.ko --ko $(SRC)/ccm_impostor.ko \
-		--bin $(SRC)/tools/ccmctl/ccmctl.static
+		--bin $(SRC)/tools/ccmctl/ccmctl.static \
+		--bin $(SRC)/tests/impostor/user/rdmacm_impostor.static
 
 # The same guests on a debug kernel (KASAN, PROVE_LOCKING, DEBUG_OBJECTS,
 # panic_on_warn=1): tests/vm/debug-kernel.sh builds the kernel when missing

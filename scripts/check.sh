@@ -52,7 +52,8 @@ run_suite lint scripts/lint.sh
 run_suite model tests/model/run.sh
 run_suite vmtest tests/vm/run.sh --ko "$PWD/ccm.ko" --ko "$PWD/samples/ccm_echo.ko" \
 	--ko "$PWD/ccm_rogue.ko" --ko "$PWD/ccm_impostor.ko" \
-	--bin "$PWD/tools/ccmctl/ccmctl.static"
+	--bin "$PWD/tools/ccmctl/ccmctl.static" \
+	--bin "$PWD/tests/impostor/user/rdmacm_impostor.static"
 
 run_suite initramfs tests/vm/initramfs_test.sh --ko "$PWD/ccm.ko"
 

@@ -63,7 +63,7 @@ KVER=${KVER:-$("$top/scripts/kver.sh")}
 [ -n "$KVER" ] || die "cannot resolve KVER"
 G=$CCM_CACHE/guest-$KVER
 
-MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm sch_netem ${CCM_VM_MODULES:-}"
+MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm rdma_ucm sch_netem ${CCM_VM_MODULES:-}"
 BINS="/usr/bin/rdma /usr/sbin/tc /usr/sbin/ip /usr/bin/kmod"
 
 kos=()

@@ -244,7 +244,8 @@ rsync -a --delete --exclude=.git --exclude='*.o' --exclude='*.ko' \
 	--exclude=bench/results "$top/" "$kodir/src/"
 say "building the modules against $KVER in $kodir/src"
 { make -C "$kodir/src" KDIR="$B" CCM_ROGUE_BUILD=1 modules &&
-	make -C "$kodir/src/tools/ccmctl" static; } > "$kodir/build.log" 2>&1 ||
+	make -C "$kodir/src/tools/ccmctl" static &&
+	make -C "$kodir/src/tests/impostor/user"; } > "$kodir/build.log" 2>&1 ||
 	{ tail -n 30 "$kodir/build.log" >&2; die "module build failed; see $kodir/build.log"; }
 flock -u 7
 exec 7>&-
@@ -260,4 +261,5 @@ export CCM_VM_HOST_HOGS=${CCM_VM_HOST_HOGS:-0}
 say "running ${cases[*]:-all cases} on $KVER (results: $CCM_VM_RESULTS)"
 exec "$here/run.sh" --ko "$kodir/src/ccm.ko" --ko "$kodir/src/samples/ccm_echo.ko" \
 	--ko "$kodir/src/ccm_rogue.ko" --ko "$kodir/src/ccm_impostor.ko" \
-	--bin "$kodir/src/tools/ccmctl/ccmctl.static" "${cases[@]}"
+	--bin "$kodir/src/tools/ccmctl/ccmctl.static" \
+	--bin "$kodir/src/tests/impostor/user/rdmacm_impostor.static" "${cases[@]}"
