@@ -63,7 +63,9 @@ KVER=${KVER:-$("$top/scripts/kver.sh")}
 [ -n "$KVER" ] || die "cannot resolve KVER"
 G=$CCM_CACHE/guest-$KVER
 
-MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm rdma_ucm sch_netem ${CCM_VM_MODULES:-}"
+# maybe:NAME : only if the kernel has it (the debug kernel has no rdma_ucm, the
+# RDMA CM for user space, which only the case impostor needs)
+MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm maybe:rdma_ucm sch_netem ${CCM_VM_MODULES:-}"
 BINS="/usr/bin/rdma /usr/sbin/tc /usr/sbin/ip /usr/bin/kmod"
 
 kos=()
@@ -114,10 +116,16 @@ fetch_kernel() {
 	mv "$G/root.tmp" "$G/root"
 }
 
-# Print the module files (absolute host paths) in the closure of "$@".
+# Print the module files (absolute host paths) in the closure of "$@"
+# (a maybe:NAME that the kernel does not have is left out).
 closure() {
 	local m
 	for m in "$@"; do
+		case $m in
+		maybe:*)
+			modprobe -d "$G/root" -S "$KVER" --show-depends "${m#maybe:}" 2>/dev/null
+			continue ;;
+		esac
 		modprobe -d "$G/root" -S "$KVER" --show-depends "$m" ||
 			die "module $m not found in $KVER"
 	done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++'
