@@ -56,11 +56,12 @@ modules:
 	echo "$$kdir" > .ccm-kdir; \
 	$(MAKE) -C "$$kdir" M=$(SRC) modules
 
+# The source DKMS ships (/usr/src/ccm-*) has no tests/.
 clean:
 	@kdir="$(KDIR)"; [ -z "$$kdir" ] || $(MAKE) -C "$$kdir" M=$(SRC) clean
 	rm -f .ccm-kdir
 	$(MAKE) -C tools/ccmctl clean
-	$(MAKE) -C tests/impostor/user clean
+	[ ! -d tests/impostor/user ] || $(MAKE) -C tests/impostor/user clean
 
 install: modules
 	$(MAKE) -C "$(KDIR)" M=$(SRC) modules_install
