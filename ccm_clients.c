@@ -428,15 +428,16 @@ static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 /*
  * Create what @budget allows of the client's link; true once all of it
  * exists. While QPs remain the sync runs again (ccm_clients_sync()),
- * after whatever else the worker has queued, the heartbeat among it. On
- * failure the client has failed.
+ * after whatever else the worker has queued, the heartbeat check among
+ * it. On failure the client has failed.
  */
 static bool ccm_client_build(struct ccm_peer *peer,
-			     struct ccm_client_state *cs, unsigned int *budget)
+			     struct ccm_client_state *cs,
+			     struct ccm_link_budget *budget)
 {
 	int ret;
 
-	if (!*budget)
+	if (ccm_link_budget_spent(budget))
 		return false;
 	ret = ccm_link_create(cs->link, ccm_peer_ctrl_id(peer), cs->client,
 			      budget);
@@ -452,14 +453,22 @@ static bool ccm_client_build(struct ccm_peer *peer,
 	return true;
 }
 
-/* Both offers are known: check they fit, then connect the QPs. */
-static void ccm_client_connect(struct ccm_peer *peer,
-			       struct ccm_client_state *cs,
-			       struct ccm_remote *r, struct ccm_msgbuf *gone)
+/*
+ * Both offers are known: check they fit, then connect the QPs, as many as
+ * @budget allows on this pass. Return: 0 when every QP is RTS, 1 when QPs
+ * are left (@budget ran out), -1 when the link failed or waits for the
+ * partner's GONE.
+ */
+static int ccm_client_connect(struct ccm_peer *peer,
+			      struct ccm_client_state *cs,
+			      struct ccm_remote *r, struct ccm_msgbuf *gone,
+			      struct ccm_link_budget *budget)
 {
 	struct ccm_link *link = cs->link;
 	int ret;
 
+	if (link->rts)
+		goto go_on;
 	if (r->nr_qps != link->pub.nr_qps) {
 		ccm_client_error(cs, "partner's client has %u QPs, this one %u",
 				 r->nr_qps, link->pub.nr_qps);
@@ -468,25 +477,34 @@ static void ccm_client_connect(struct ccm_peer *peer,
 		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
 				CCM_GONE_MISMATCH);
 		ccm_link_release(cs, CCM_DISC_FAILED);
-		return;
+		return -1;
 	}
 	link->remote_incarnation = r->incarnation;
 	link->pub.remote_addr = r->mem_addr;
 	link->pub.remote_rkey = r->mem_rkey;
 	link->pub.remote_size = r->mem_len;
 	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
-	ret = ccm_link_connect(link, ccm_peer_ctrl_id(peer), r->qps,
-			       r->rd_atomic, peer->cfg->client_ack_timeout);
 	link->rts = true;
+go_on:
+	/* Until its GONE: the partner replaced the offer being connected. */
+	if (r->incarnation != link->remote_incarnation)
+		return -1;
+	ret = ccm_link_connect(link, ccm_peer_ctrl_id(peer), r->qps,
+			       r->rd_atomic, peer->cfg->client_ack_timeout,
+			       budget);
+	if (ret > 0)
+		return 1;
 	if (ret) {
 		ccm_client_error(cs, "cannot connect its QPs (%d)", ret);
 		ccm_client_set_state(cs, CCM_CL_FAILED);
 		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
 				CCM_GONE_FAILED);
 		ccm_link_release(cs, CCM_DISC_FAILED);
-		return;
+		return -1;
 	}
+	link->rts_done = true;
 	trace_ccm_client_event(cs->client->name, "qps", "rts");
+	return 0;
 }
 
 /*
@@ -497,7 +515,7 @@ static void ccm_client_connect(struct ccm_peer *peer,
  */
 static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 			      struct ccm_msgbuf *offer, struct ccm_msgbuf *gone,
-			      unsigned int *budget)
+			      struct ccm_link_budget *budget)
 {
 	struct ccm_client_state *cs, *tmp;
 	struct ccm_remote *r;
@@ -559,16 +577,21 @@ static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 }
 
 /*
- * Pass 2 of a sync: connect the QPs of every paired link, send READY once
- * its memory is registered, and announce it once the partner's READY came.
+ * Pass 2 of a sync: connect the QPs of every paired link (what @budget
+ * allows), send READY once all of them are RTS and its memory is
+ * registered, and announce it once the partner's READY came.
+ * Return: true if QPs are left to connect (@budget ran out).
  */
-static void ccm_clients_connect(struct ccm_peer *peer, bool lead,
+static bool ccm_clients_connect(struct ccm_peer *peer, bool lead,
 				struct ccm_msgbuf *ready,
-				struct ccm_msgbuf *gone)
+				struct ccm_msgbuf *gone,
+				struct ccm_link_budget *budget)
 {
 	struct ccm_client_state *cs;
 	struct ccm_remote *r;
 	struct ccm_link *link;
+	bool more = false;
+	int ret;
 
 	lockdep_assert_held(&ccm_clients_lock);
 	list_for_each_entry(cs, &ccm_clients, node) {
@@ -581,10 +604,16 @@ static void ccm_clients_connect(struct ccm_peer *peer, bool lead,
 		if (!r || (lead ? r->answers != link->incarnation :
 				  link->answers != r->incarnation))
 			continue;
-		if (!link->rts) {
-			ccm_client_connect(peer, cs, r, gone);
-			if (!cs->link)
+		if (!link->rts_done) {
+			if (ccm_link_budget_spent(budget)) {
+				more = true;
 				continue;
+			}
+			ret = ccm_client_connect(peer, cs, r, gone, budget);
+			if (ret) {
+				more |= ret > 0;
+				continue;
+			}
 		}
 		if (!link->ready_sent &&
 		    test_and_clear_bit(CCM_LINK_REG_DONE, &link->flags)) {
@@ -618,6 +647,7 @@ static void ccm_clients_connect(struct ccm_peer *peer, bool lead,
 				link->pub.nr_qps);
 		}
 	}
+	return more;
 }
 
 /*
@@ -671,26 +701,28 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 				   .buf = peer->msgbuf[2] };
 	bool up = ccm_peer_ctrl_up(peer);
 	bool lead = ccm_peer_ctrl_leads(peer);
-	unsigned int budget = CCM_LINK_CREATE_BATCH;
-	bool building;
+	struct ccm_link_budget budget;
+	bool more;
 
 	lockdep_assert_held(&peer->lock);
 
+	ccm_link_budget_start(&budget);
 	mutex_lock(&ccm_clients_lock);
 	/* Before the new link's offer: see ccm_clients_async_errors(). */
 	if (ccm_clients_async_errors(&gone, up))
 		ccm_msgbuf_flush(&gone);
-	building = ccm_clients_offer(peer, up, lead, &offer, &gone, &budget);
+	more = ccm_clients_offer(peer, up, lead, &offer, &gone, &budget);
 	/* On the wire (see ccm_post_send()) before any QP is moved. */
 	ccm_msgbuf_flush(&offer);
 	if (up)
-		ccm_clients_connect(peer, lead, &ready, &gone);
+		more |= ccm_clients_connect(peer, lead, &ready, &gone,
+					    &budget);
 	mutex_unlock(&ccm_clients_lock);
 	/* After the offers, flushed above: a READY never overtakes its OFFER. */
 	ccm_msgbuf_flush(&ready);
 	ccm_msgbuf_flush(&gone);
-	/* QPs are left to create: see CCM_LINK_CREATE_BATCH. */
-	if (building)
+	/* QPs are left to create or connect: see CCM_LINK_BUDGET_MS. */
+	if (more)
 		queue_work(ccm_wq, &peer->work);
 }
 
@@ -956,7 +988,7 @@ static ssize_t ccm_cs_show(struct kobject *kobj, struct kobj_attribute *attr,
 	} else if (!strcmp(name, "local_qpns") || !strcmp(name, "peer_qpns")) {
 		bool local = name[0] == 'l';
 
-		for (i = 0; link && link->rts && i < link->pub.nr_qps; i++) {
+		for (i = 0; link && link->rts_done && i < link->pub.nr_qps; i++) {
 			u32 qpn = local ? link->pub.qps[i]->qp_num :
 					  link->rqpn[i];
 

@@ -196,13 +196,14 @@ static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
  * @ctrl: the connected control connection (its device and path); the same
  *	  one on every call for @link
  * @c: the client's description (validated at registration)
- * @budget: how many more QPs may be created now
+ * @budget: the pass's time budget: creating stops at the first QP that
+ *	    ends past it
  *
  * Creates the PD, one CQ per QP, the QPs (moved to INIT: their numbers go
  * into the OFFER) and, if asked for, the exposed memory with an MR mapped
  * but not yet registered (its rkey is known already). Also sets how many
  * RDMA READs each QP takes as responder (link->rd_atomic, for the OFFER).
- * Each call creates at most *@budget QPs and takes them off *@budget;
+ * Each call creates at least one QP (and marks @budget used);
  * link->created is set once everything exists.
  *
  * Context: process context, may sleep.
@@ -211,10 +212,10 @@ static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
  * created.
  */
 int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		    const struct ccm_client *c, unsigned int *budget)
+		    const struct ccm_client *c,
+		    struct ccm_link_budget *budget)
 {
 	struct ib_qp_attr init;
-	unsigned int end;
 	int ret, mask;
 
 	if (link->created)
@@ -230,15 +231,16 @@ int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	init.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
 			       IB_ACCESS_REMOTE_WRITE;
 	mask |= IB_QP_ACCESS_FLAGS;
-	end = link->nr_created + min(c->nr_qps - link->nr_created, *budget);
-	while (link->nr_created < end) {
+	while (link->nr_created < c->nr_qps) {
 		ret = ccm_link_create_qp(link, c, link->nr_created, &init,
 					 mask);
 		if (ret)
 			return ret;
 		link->nr_created++;
-		(*budget)--;
+		budget->used = true;
 		cond_resched();
+		if (ccm_link_budget_spent(budget))
+			break;
 	}
 	if (link->nr_created < c->nr_qps)
 		return 1;
@@ -327,18 +329,23 @@ static int ccm_link_post_reg(struct ccm_link *link)
  * @remote_rd_atomic: the RDMA READs each of the partner's QPs takes (its
  *		      offer)
  * @ack_timeout: the QPs' local ACK timeout exponent (4.096 us * 2^n)
+ * @budget: the pass's time budget: connecting stops at the first QP that
+ *	    ends past it
  *
- * When the client exposes memory, its registration is posted on QP 0 as
- * soon as QP 0 is RTS, so that it runs while the other QPs are moved; its
+ * Goes on from QP link->nr_rts; each call moves at least one QP (and
+ * marks @budget used). When the
+ * client exposes memory, its registration is posted on QP 0 as soon as
+ * QP 0 is RTS, so that it runs while the other QPs are moved; its
  * completion sets CCM_LINK_REG_DONE and queues the partner's work. Without
- * memory the link is ready when this returns.
+ * memory the link is ready once every QP is RTS.
  *
  * Context: process context, may sleep.
- * Return: 0 or a negative errno.
+ * Return: 0 when every QP is RTS, 1 when QPs remain (call again with the
+ * same @rqps), or a negative errno.
  */
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic,
-		     u8 ack_timeout)
+		     u8 ack_timeout, struct ccm_link_budget *budget)
 {
 	struct ccm_link_path *p;
 	unsigned int i;
@@ -348,7 +355,7 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 	if (!p)
 		return -ENOMEM;
 	ret = ccm_link_path(link, ctrl, p, remote_rd_atomic, ack_timeout);
-	for (i = 0; !ret && i < link->pub.nr_qps; i++) {
+	for (i = link->nr_rts; !ret && i < link->pub.nr_qps; i++) {
 		link->rqpn[i] = be32_to_cpu(rqps[i].qpn);
 		ret = ccm_link_modify(link, p, i, &rqps[i]);
 		if (ret)
@@ -356,11 +363,16 @@ int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		link->nr_rts = i + 1;
 		if (i == 0 && link->mr)
 			ret = ccm_link_post_reg(link);
+		budget->used = true;
 		cond_resched();
+		if (ccm_link_budget_spent(budget))
+			break;
 	}
 	kfree(p);
 	if (ret)
 		return ret;
+	if (link->nr_rts < link->pub.nr_qps)
+		return 1;
 	if (!link->mr)
 		set_bit(CCM_LINK_REG_DONE, &link->flags);
 	return 0;

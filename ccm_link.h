@@ -7,6 +7,7 @@
 #ifndef _CCM_LINK_H
 #define _CCM_LINK_H
 
+#include <linux/ktime.h>
 #include <linux/scatterlist.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
@@ -42,7 +43,8 @@ struct ccm_link {
 	unsigned int nr_created;	/* QPs 0..nr_created-1 exist */
 	bool created;		/* ccm_link_create() is done: all of it exists */
 	bool offered;		/* our OFFER (with @answers) went out */
-	bool rts;		/* connecting was tried (see nr_rts) */
+	bool rts;		/* connecting began (see nr_rts) */
+	bool rts_done;		/* every QP is RTS */
 	unsigned int nr_rts;	/* QPs 0..nr_rts-1 are RTS: may carry WRs */
 	bool ready_sent;	/* our READY went out */
 	bool announced;		/* ->connected() was queued */
@@ -56,18 +58,42 @@ struct ccm_link {
 };
 
 /*
- * QPs created per pass of the clients' sync. Creating a QP with its CQ
- * takes a few hundred microseconds under emulation, and the worker holds
- * peer->lock meanwhile: between passes it runs the heartbeat, so that a
- * node creating thousands of QPs still shows signs of life.
+ * How long one pass of the clients' sync may create and connect QPs. The
+ * worker holds peer->lock meanwhile, and everything else it does waits:
+ * the other links' handshakes, the check of the partner's heartbeat, the
+ * control messages. Creating a QP with its CQ takes a few hundred
+ * microseconds under emulation; on hardware each QP state change is a
+ * firmware command, so 1024 of them need a bound in time, not in count.
+ * A pass stops at the first QP that ends past the budget, and the sync
+ * runs again after whatever else was queued. The first QP of a pass is
+ * always done, so that every pass makes progress.
  */
-#define CCM_LINK_CREATE_BATCH	64
+#define CCM_LINK_BUDGET_MS	10
+
+/* A pass's time budget; see CCM_LINK_BUDGET_MS. */
+struct ccm_link_budget {
+	ktime_t end;
+	bool used;		/* a QP was created or moved on this pass */
+};
+
+static inline void ccm_link_budget_start(struct ccm_link_budget *b)
+{
+	b->end = ktime_add_ms(ktime_get(), CCM_LINK_BUDGET_MS);
+	b->used = false;
+}
+
+/* Return: true when the pass must stop (never before its first QP). */
+static inline bool ccm_link_budget_spent(const struct ccm_link_budget *b)
+{
+	return b->used && ktime_after(ktime_get(), b->end);
+}
 
 int ccm_link_create(struct ccm_link *link, struct rdma_cm_id *ctrl,
-		    const struct ccm_client *c, unsigned int *budget);
+		    const struct ccm_client *c,
+		    struct ccm_link_budget *budget);
 int ccm_link_connect(struct ccm_link *link, struct rdma_cm_id *ctrl,
 		     const struct ccm_wire_qp *rqps, u8 remote_rd_atomic,
-		     u8 ack_timeout);
+		     u8 ack_timeout, struct ccm_link_budget *budget);
 void ccm_link_drain(struct ccm_link *link);
 void ccm_link_destroy(struct ccm_link *link);
 

@@ -192,10 +192,10 @@ void ccm_path_doorbell(struct ccm_path *path)
  * of life that also span heartbeat_miss intervals from the last one. The
  * count alone would shorten the window when a sign of life (a control
  * message) falls just before a check; the time alone would declare a loss
- * at the first check after this worker was held up (connecting a
- * client's QPs, or creating a batch of CCM_LINK_CREATE_BATCH of them,
- * during which this side does not check): the mailbox is read before the
- * verdict, and the heartbeats written meanwhile are there. The interval is
+ * at the first check after this worker was held up (creating or
+ * connecting a client's QPs for up to CCM_LINK_BUDGET_MS, during which
+ * this side does not check): the mailbox is read before the verdict, and
+ * the heartbeats written meanwhile are there. The interval is
  * the one the timer keeps (whole jiffies); an eighth of it is slack for
  * checks that fire a jiffy early. The loss is seen between heartbeat_miss
  * and heartbeat_miss + 1 intervals after the last sign of life when

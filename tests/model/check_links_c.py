@@ -142,9 +142,12 @@ RULES = [
       "if (!link->offered) { ccm_msgbuf_offer(offer, link);"]),
     ("ccm_clients.c", "ccm_clients_connect",
      "pairing: the exchange leader pairs with an offer answering it, the "
-     "follower with the offer it answered; connected once both READY",
+     "follower with the offer it answered; connected once both READY "
+     "(connecting may take several passes: the model's rts is C's rts, "
+     "set on the first; READY waits for the last, as for registration)",
      ["if (!r || (lead ? r->answers != link->incarnation : link->answers != r->incarnation)) continue;",
-      "if (!link->rts) { ccm_client_connect(peer, cs, r, gone);",
+      "if (!link->rts_done) { if (ccm_link_budget_spent(budget)) { more = true; continue; } ret = ccm_client_connect(peer, cs, r, gone, budget);",
+      "if (!link->ready_sent && test_and_clear_bit(CCM_LINK_REG_DONE, &link->flags)) {",
       "if (link->ready_sent && r->ready && !link->announced && r->incarnation == link->remote_incarnation) {"]),
     ("ccm_peer.c", "ccm_peer_ctrl_up",
      "the clients run only while their link is connected",

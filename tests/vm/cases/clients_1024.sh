@@ -9,7 +9,8 @@
 # the sample now keeps 32 PINGs in flight (see the client guide). And on
 # a busy host, a node creating its 1024 QPs in one go under the worker's
 # lock sent no heartbeat for over 300 ms (false partner loss); ccm now
-# creates them 64 at a time with the heartbeat in between.
+# creates and connects them for 10 ms a pass, the rest of its worker's
+# queue (the heartbeat check among it) in between.
 # timeout: 400
 
 ROUNDS=3
