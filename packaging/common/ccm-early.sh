@@ -7,7 +7,9 @@
 # hook (90ccm/ccm-pre-mount.sh); installed into the initramfs as
 # /usr/lib/ccm/ccm-early.sh. POSIX sh using only cat, sleep, modprobe and
 # (for Soft-RoCE) rdma, so that it also works with klibc tools instead of
-# busybox. It never fails the boot: every problem is logged and boot goes on.
+# busybox; when the initramfs has ccmctl (the hook and the dracut module add
+# it when it is installed), `ccmctl wait` is the bounded wait. It never
+# fails the boot: every problem is logged and boot goes on.
 #
 # Settings (/etc/default/ccm, copied into the initramfs; kernel command line
 # arguments win):
@@ -123,7 +125,32 @@ ccm_state() {
 	cat "$CCM_SYS/state" 2>/dev/null || echo absent
 }
 
+# /proc/uptime in hundredths of a second
+ccm_uptime_cs() {
+	read -r _ccm_up _ccm_rest < /proc/uptime
+	_ccm_frac=${_ccm_up#*.}
+	_ccm_frac=${_ccm_frac#0}
+	echo $((${_ccm_up%.*} * 100 + ${_ccm_frac:-0}))
+}
+
+# With ccmctl: its wait (the state polled every 50 ms), and why it gave up
+ccm_ccmctl_wait() {	# seconds
+	_ccm_t0=$(ccm_uptime_cs)
+	if _ccm_out=$(ccmctl wait -t "$1" connected 2>&1); then
+		_ccm_cs=$(($(ccm_uptime_cs) - _ccm_t0))
+		ccm_log 5 "state connected (after $((_ccm_cs / 100)).$((_ccm_cs % 100 / 10)) s)"
+		return 0
+	fi
+	ccm_log 4 "${_ccm_out#ccmctl: }; continuing boot"
+	return 1
+}
+
 ccm_wait_connected() {	# seconds
+	if command -v ccmctl >/dev/null 2>&1; then
+		ccm_log 5 "waiting up to $1 s for the partner (ccmctl wait)"
+		ccm_ccmctl_wait "$1"
+		return
+	fi
 	_ccm_n=$(($1 * 10))
 	_ccm_i=0
 	_ccm_last=

@@ -160,8 +160,11 @@ EOF
 
 initrd=$W/initrd.img
 say "mkinitramfs for $KVER (private mount namespace)"
+# ccmctl as the ccm-tools package would install it (here: the static one)
+ccmctl=$top/tools/ccmctl/ccmctl.static
+[ -x "$ccmctl" ] || make -C "$top/tools/ccmctl" static >&2 || die "cannot build ccmctl.static"
 CCM_DEFAULTS=$W/default-ccm CCM_EARLY_SH=$top/packaging/common/ccm-early.sh \
-unshare -m --propagation private /bin/sh -ec '
+CCM_CCMCTL=$ccmctl unshare -m --propagation private /bin/sh -ec '
 	mount -t tmpfs ccm-itest /lib/modules
 	mkdir -p "/lib/modules/$1"
 	mount --bind "$2" "/lib/modules/$1"
@@ -175,7 +178,7 @@ grep -E '^(W|E):' "$results/mkinitramfs.log" | sed 's/^/initramfs_test: mkinitra
 lsinitramfs "$initrd" > "$results/initrd.list" || die "lsinitramfs failed"
 missing=
 for f in "usr/lib/modules/$KVER/extra/ccm.ko" "/rdma_cm.ko" "/ib_core.ko" "/rdma_rxe.ko" \
-	"/crc32_generic.ko" usr/bin/rdma usr/lib/ccm/ccm-early.sh scripts/local-top/ccm \
+	"/crc32_generic.ko" usr/bin/rdma usr/sbin/ccmctl usr/lib/ccm/ccm-early.sh scripts/local-top/ccm \
 	etc/modprobe.d/ccm.conf etc/default/ccm "/virtio_net.ko" "/ext4.ko"; do
 	case $f in
 	/*) grep -q -- "$f\$" "$results/initrd.list" || missing="$missing ${f#/}" ;;
@@ -184,7 +187,7 @@ for f in "usr/lib/modules/$KVER/extra/ccm.ko" "/rdma_cm.ko" "/ib_core.ko" "/rdma
 done
 if [ -z "$missing" ]; then
 	pass "initramfs-contents (mkinitramfs $(dpkg-query -W -f '${Version}' initramfs-tools-core 2>/dev/null):" \
-		"ccm.ko, rdma_cm, ib_core, rdma_rxe, crc32_generic, rdma, ccm-early.sh, local-top/ccm, modprobe.d/ccm.conf, default/ccm;" \
+		"ccm.ko, rdma_cm, ib_core, rdma_rxe, crc32_generic, rdma, ccmctl, ccm-early.sh, local-top/ccm, modprobe.d/ccm.conf, default/ccm;" \
 		"$(du -h "$initrd" | cut -f1))"
 else
 	fail "initramfs-contents: missing$missing"
@@ -348,7 +351,7 @@ for n in 1 2; do
 	l_net=$(first_line "$lf" 'IP-Config: eth0 complete')
 	l_rxe=$(first_line "$lf" 'ccm-early: rxe: created rxe0 on eth0')
 	# shellcheck disable=SC2034 # used through ${!v}
-	l_wait=$(first_line "$lf" "ccm-early: waiting up to $([ $n = 1 ] && echo 60 || echo 90) s")
+	l_wait=$(first_line "$lf" "ccm-early: waiting up to $([ $n = 1 ] && echo 60 || echo 90) s for the partner \\(ccmctl wait\\)")
 	l_conn=$(first_line "$lf" "$conn_re")
 	l_econn=$(first_line "$lf" 'ccm-early: state connected')
 	l_mnt=$(first_line "$lf" "$mnt_re")

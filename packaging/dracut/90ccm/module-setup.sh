@@ -61,6 +61,7 @@ install() {
 	inst_simple "$(ccm_early_sh)" /usr/lib/ccm/ccm-early.sh
 	[[ -r /etc/modprobe.d/ccm.conf ]] && inst_simple /etc/modprobe.d/ccm.conf
 	[[ -r /etc/default/ccm ]] && inst_simple /etc/default/ccm
-	inst_multiple -o rdma cat sleep modprobe
+	# ccmctl (package ccm-tools), when installed: the bounded wait
+	inst_multiple -o rdma cat sleep modprobe ccmctl
 	inst_hook pre-mount 10 "$moddir/ccm-pre-mount.sh"
 }
