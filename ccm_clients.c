@@ -44,6 +44,7 @@
 
 #include <ccm/ccm.h>
 #include <trace/events/ccm.h>
+#include "ccm_fault.h"
 #include "ccm_internal.h"
 #include "ccm_link.h"
 
@@ -344,13 +345,7 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 {
 	struct ccm_offer_info o = {};
 	unsigned int i;
-	u32 *qpn;
 
-	qpn = kcalloc(link->pub.nr_qps, sizeof(*qpn), GFP_KERNEL);
-	if (!qpn)
-		return;
-	for (i = 0; i < link->pub.nr_qps; i++)
-		qpn[i] = link->pub.qps[i]->qp_num;
 	strscpy(o.name, link->cs->client->name, sizeof(o.name));
 	o.incarnation = link->incarnation;
 	o.answers = link->answers;
@@ -363,8 +358,8 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 	}
 	if (ccm_rogue_is(NAMES))
 		strscpy(o.name, "flood0", sizeof(o.name));
-	if (ccm_msgbuf_add_offer(mb, &o, qpn, link->psn))
-		goto out;	/* not offered: the next sync tries again */
+	if (ccm_msgbuf_add_offer(mb, &o, link->qpn, link->psn))
+		return;		/* not offered: the next sync tries again */
 	if (ccm_rogue_is(OFFER)) {
 		/* Test only: claim more QPs than the limit in this entry. */
 		struct ccm_wire_msg *m = mb->buf;
@@ -376,12 +371,10 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 	/* Test only: flood1..flood64, one more client than a node can have. */
 	for (i = 1; ccm_rogue_is(NAMES) && i <= CCM_MAX_CLIENTS; i++) {
 		snprintf(o.name, sizeof(o.name), "flood%u", i);
-		if (ccm_msgbuf_add_offer(mb, &o, qpn, link->psn))
+		if (ccm_msgbuf_add_offer(mb, &o, link->qpn, link->psn))
 			break;
 	}
 	link->offered = true;
-out:
-	kfree(qpn);
 }
 
 /* Add a READY or GONE entry; false when it could not be queued. */
@@ -408,7 +401,7 @@ static struct ccm_link *ccm_link_new(struct ccm_peer *peer,
 {
 	struct ccm_link *link;
 
-	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	link = CCM_FAULT(kzalloc(sizeof(*link), GFP_KERNEL), NULL);
 	if (!link)
 		return NULL;
 	link->cs = cs;
@@ -543,6 +536,8 @@ static bool ccm_clients_offer(struct ccm_peer *peer, bool up, bool lead,
 		if (!cs->link) {
 			cs->link = ccm_link_new(peer, cs);
 			if (!cs->link) {
+				ccm_client_error(cs, "no memory for its link (%d)",
+						 -ENOMEM);
 				ccm_client_set_state(cs, CCM_CL_FAILED);
 				continue;
 			}

@@ -17,6 +17,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "ccm_fault.h"
 #include "ccm_internal.h"
 #include "ccm_link.h"
 
@@ -86,8 +87,9 @@ static int ccm_link_alloc_mem(struct ccm_link *link, const struct ccm_client *c)
 
 	link->mem_alloc = PAGE_ALIGN(c->mem_size);
 	npages = link->mem_alloc >> PAGE_SHIFT;
-	link->pub.mem = alloc_pages_exact(link->mem_alloc,
-					  GFP_KERNEL | __GFP_ZERO);
+	link->pub.mem = CCM_FAULT(alloc_pages_exact(link->mem_alloc,
+						    GFP_KERNEL | __GFP_ZERO),
+				  NULL);
 	if (!link->pub.mem)
 		return -ENOMEM;
 	link->pub.mem_size = c->mem_size;
@@ -97,7 +99,8 @@ static int ccm_link_alloc_mem(struct ccm_link *link, const struct ccm_client *c)
 		link->mem_dma = 0;
 		return -ENOMEM;
 	}
-	link->mr = ib_alloc_mr(link->pub.pd, IB_MR_TYPE_MEM_REG, npages);
+	link->mr = CCM_FAULT(ib_alloc_mr(link->pub.pd, IB_MR_TYPE_MEM_REG,
+					 npages), ERR_PTR(-ENOMEM));
 	if (IS_ERR(link->mr)) {
 		int ret = PTR_ERR(link->mr);
 
@@ -136,13 +139,15 @@ static int ccm_link_alloc(struct ccm_link *link, struct ib_device *dev,
 	link->rd_atomic = clamp_t(int, dev->attrs.max_qp_rd_atom, 0,
 				  CCM_LINK_RD_ATOMIC);
 	link->reg_cqe.done = ccm_link_reg_done;
-	pub->qps = kcalloc(c->nr_qps, sizeof(*pub->qps), GFP_KERNEL);
+	pub->qps = CCM_FAULT(kcalloc(c->nr_qps, sizeof(*pub->qps), GFP_KERNEL),
+			     NULL);
 	pub->cqs = kcalloc(c->nr_qps, sizeof(*pub->cqs), GFP_KERNEL);
 	link->psn = kcalloc(c->nr_qps, sizeof(*link->psn), GFP_KERNEL);
+	link->qpn = kcalloc(c->nr_qps, sizeof(*link->qpn), GFP_KERNEL);
 	link->rqpn = kcalloc(c->nr_qps, sizeof(*link->rqpn), GFP_KERNEL);
-	if (!pub->qps || !pub->cqs || !link->psn || !link->rqpn)
+	if (!pub->qps || !pub->cqs || !link->psn || !link->qpn || !link->rqpn)
 		return -ENOMEM;
-	pub->pd = ib_alloc_pd(dev, 0);
+	pub->pd = CCM_FAULT(ib_alloc_pd(dev, 0), ERR_PTR(-ENOMEM));
 	if (IS_ERR(pub->pd)) {
 		int ret = PTR_ERR(pub->pd);
 
@@ -164,9 +169,9 @@ static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
 	struct ib_cq *cq;
 
 	/* Send + receive, +1 for the memory registration on QP 0. */
-	cq = ib_alloc_cq(pub->device, link, sd + rd + 1,
-			 i % max(pub->device->num_comp_vectors, 1),
-			 c->poll_ctx);
+	cq = CCM_FAULT(ib_alloc_cq(pub->device, link, sd + rd + 1,
+				   i % max(pub->device->num_comp_vectors, 1),
+				   c->poll_ctx), ERR_PTR(-ENOMEM));
 	if (IS_ERR(cq))
 		return PTR_ERR(cq);
 	/* ib_alloc_cq() takes no handler; its context is @link. */
@@ -182,12 +187,13 @@ static int ccm_link_create_qp(struct ccm_link *link, const struct ccm_client *c,
 	qa.qp_type = IB_QPT_RC;
 	qa.event_handler = ccm_link_qp_event;
 	qa.qp_context = link;
-	qp = ib_create_qp(pub->pd, &qa);
+	qp = CCM_FAULT(ib_create_qp(pub->pd, &qa), ERR_PTR(-ENOMEM));
 	if (IS_ERR(qp))
 		return PTR_ERR(qp);
 	pub->qps[i] = qp;
+	link->qpn[i] = qp->qp_num;
 	link->psn[i] = get_random_u32() & 0xffffff;
-	return ib_modify_qp(qp, init, mask);
+	return CCM_FAULT(ib_modify_qp(qp, init, mask), -ENOMEM);
 }
 
 /**
@@ -299,11 +305,11 @@ static int ccm_link_modify(struct ccm_link *link, struct ccm_link_path *p,
 
 	p->rtr.dest_qp_num = be32_to_cpu(rqp->qpn);
 	p->rtr.rq_psn = be32_to_cpu(rqp->psn) & 0xffffff;
-	ret = ib_modify_qp(qp, &p->rtr, p->rtr_mask);
+	ret = CCM_FAULT(ib_modify_qp(qp, &p->rtr, p->rtr_mask), -ENOMEM);
 	if (ret)
 		return ret;
 	p->rts.sq_psn = link->psn[i];
-	return ib_modify_qp(qp, &p->rts, p->rts_mask);
+	return CCM_FAULT(ib_modify_qp(qp, &p->rts, p->rts_mask), -ENOMEM);
 }
 
 /* Post the registration of the exposed memory on QP 0, once it is RTS. */
@@ -426,6 +432,7 @@ void ccm_link_destroy(struct ccm_link *link)
 	}
 	if (pub->pd)
 		ib_dealloc_pd(pub->pd);
+	kfree(link->qpn);
 	kfree(link->rqpn);
 	kfree(link->psn);
 	kfree(pub->cqs);

@@ -50,6 +50,7 @@ struct ccm_link {
 	bool announced;		/* ->connected() was queued */
 	u32 answers;		/* follower: the leader's offer taken */
 	u32 remote_incarnation;
+	u32 *qpn;			/* our QP numbers, for the OFFER */
 	u32 *rqpn;			/* the partner's QP numbers, for sysfs */
 	enum ccm_disconnect_reason reason;	/* for the teardown */
 	struct work_struct cwork;	/* ->connected(), on ccm_cb_wq */

@@ -16,6 +16,7 @@
 
 #include <ccm/ccm.h>
 #include "ccm_auth.h"
+#include "ccm_fault.h"
 #include "ccm_internal.h"
 
 static char *peer_addr;
@@ -405,11 +406,14 @@ static int __init ccm_init(void)
 	if (!ret)
 		ret = ccm_config_parse(&ccm_cfg);
 	if (!ret)
-		ret = ccm_sysfs_init();
+		ret = ccm_fault_init();
 	if (ret) {
 		ccm_auth_clear_key();
 		return ret;
 	}
+	ret = ccm_sysfs_init();
+	if (ret)
+		goto err_fault;
 	ccm_wq = alloc_ordered_workqueue("ccm", WQ_MEM_RECLAIM);
 	if (!ccm_wq) {
 		ret = -ENOMEM;
@@ -440,6 +444,8 @@ err_wq:
 	destroy_workqueue(ccm_wq);
 err_sysfs:
 	ccm_sysfs_exit();
+err_fault:
+	ccm_fault_exit();
 	ccm_auth_clear_key();
 	return ret;
 }
@@ -457,6 +463,7 @@ static void __exit ccm_exit(void)
 	ccm_clients_exit();
 	destroy_workqueue(ccm_wq);
 	ccm_sysfs_exit();
+	ccm_fault_exit();
 	ccm_auth_clear_key();
 }
 

@@ -32,6 +32,7 @@
 #include <ccm/ccm.h>
 #include <trace/events/ccm.h>
 #include "ccm_auth.h"
+#include "ccm_fault.h"
 #include "ccm_internal.h"
 
 /*
@@ -263,7 +264,7 @@ int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr)
 	int ret;
 
 	local_bh_disable();
-	ret = ib_post_send(qp, wr, NULL);
+	ret = CCM_FAULT(ib_post_send(qp, wr, NULL), -ENOMEM);
 	local_bh_enable();
 	return ret;
 }
@@ -384,7 +385,8 @@ static void ccm_conn_save_priv(struct ccm_conn *conn, const void *data, u8 len)
 static struct ccm_conn *ccm_conn_alloc(struct ccm_path *path,
 				       enum ccm_conn_kind kind)
 {
-	struct ccm_conn *conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	struct ccm_conn *conn = CCM_FAULT(kzalloc(sizeof(*conn), GFP_KERNEL),
+					  NULL);
 	unsigned int msg;
 
 	if (!conn)
@@ -425,8 +427,12 @@ static int ccm_cm_request(struct ccm_conn *listener, struct rdma_cm_id *id,
 	       listener->path;
 
 	conn = ccm_conn_alloc(path, CCM_CONN_PASSIVE);
-	if (!conn)
+	if (!conn) {
+		/* No peer->lock here for last_error: the log only. */
+		pr_warn_ratelimited("ccm: %pISc: connection request dropped: no memory (%d)\n",
+				    path->peer_addr, -ENOMEM);
 		return -ENOMEM;		/* the RDMA CM destroys @id */
+	}
 	conn->cm_id = id;
 	id->context = conn;
 	ccm_conn_save_priv(conn, ev->param.conn.private_data,
@@ -596,7 +602,7 @@ static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
 	wr.wr_cqe = &conn->rx_cqe[i];
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
-	ret = ib_post_recv(conn->qp, &wr, NULL);
+	ret = CCM_FAULT(ib_post_recv(conn->qp, &wr, NULL), -ENOMEM);
 	if (!ret)
 		conn->rx_fifo[(conn->rx_fifo_head + conn->rx_fifo_len++) %
 			      CCM_NR_RX] = i;
@@ -611,7 +617,8 @@ static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
 	int ret;
 
 	for (i = 0; i < CCM_NR_TX; i++) {
-		conn->tx_buf[i] = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
+		conn->tx_buf[i] = CCM_FAULT(kmalloc(CCM_MSG_MAX, GFP_KERNEL),
+					    NULL);
 		if (!conn->tx_buf[i])
 			return -ENOMEM;
 		conn->tx_dma[i] = ib_dma_map_single(dev, conn->tx_buf[i],
@@ -622,7 +629,8 @@ static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
 		}
 	}
 	for (i = 0; i < CCM_NR_RX; i++) {
-		conn->rx_buf[i] = kmalloc(CCM_MSG_MAX, GFP_KERNEL);
+		conn->rx_buf[i] = CCM_FAULT(kmalloc(CCM_MSG_MAX, GFP_KERNEL),
+					    NULL);
 		if (!conn->rx_buf[i])
 			return -ENOMEM;
 		conn->rx_dma[i] = ib_dma_map_single(dev, conn->rx_buf[i],
@@ -797,7 +805,7 @@ static int ccm_conn_modify_qp(struct ccm_conn *conn, enum ib_qp_state state)
 		attr.max_dest_rd_atomic = CCM_RD_ATOMIC;
 	else if (state == IB_QPS_RTS)
 		attr.max_rd_atomic = CCM_RD_ATOMIC;
-	return ib_modify_qp(conn->qp, &attr, mask);
+	return CCM_FAULT(ib_modify_qp(conn->qp, &attr, mask), -ENOMEM);
 }
 
 /*
@@ -816,13 +824,14 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	struct ib_sge sge;
 	int ret;
 
-	conn->pd = ib_alloc_pd(dev, 0);
+	conn->pd = CCM_FAULT(ib_alloc_pd(dev, 0), ERR_PTR(-ENOMEM));
 	if (IS_ERR(conn->pd)) {
 		ret = PTR_ERR(conn->pd);
 		conn->pd = NULL;
 		return ret;
 	}
-	conn->cq = ib_alloc_cq(dev, conn, CCM_CQ_SIZE, 0, IB_POLL_SOFTIRQ);
+	conn->cq = CCM_FAULT(ib_alloc_cq(dev, conn, CCM_CQ_SIZE, 0,
+					 IB_POLL_SOFTIRQ), ERR_PTR(-ENOMEM));
 	if (IS_ERR(conn->cq)) {
 		ret = PTR_ERR(conn->cq);
 		conn->cq = NULL;
@@ -839,7 +848,8 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
 	qa.qp_type = IB_QPT_RC;
 	if (conn->kind == CCM_CONN_PASSIVE) {
-		conn->qp = ib_create_qp(conn->pd, &qa);
+		conn->qp = CCM_FAULT(ib_create_qp(conn->pd, &qa),
+				     ERR_PTR(-ENOMEM));
 		if (IS_ERR(conn->qp)) {
 			ret = PTR_ERR(conn->qp);
 			conn->qp = NULL;
@@ -850,20 +860,22 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 		conn->qp_init = !ret;
 	} else {
 		/* The RDMA CM moves it to INIT, or destroys it. */
-		ret = rdma_create_qp(conn->cm_id, conn->pd, &qa);
+		ret = CCM_FAULT(rdma_create_qp(conn->cm_id, conn->pd, &qa),
+				-ENOMEM);
 		conn->qp = ret ? NULL : conn->cm_id->qp;
 		conn->qp_init = !ret;
 	}
 	if (ret)
 		return ret;
 
-	conn->mr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, 1);
+	conn->mr = CCM_FAULT(ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, 1),
+			     ERR_PTR(-ENOMEM));
 	if (IS_ERR(conn->mr)) {
 		ret = PTR_ERR(conn->mr);
 		conn->mr = NULL;
 		return ret;
 	}
-	conn->buf = kzalloc(CCM_BUF_SIZE, GFP_KERNEL);
+	conn->buf = CCM_FAULT(kzalloc(CCM_BUF_SIZE, GFP_KERNEL), NULL);
 	if (!conn->buf)
 		return -ENOMEM;
 	conn->buf_dma = ib_dma_map_single(dev, conn->buf, CCM_BUF_SIZE,
@@ -871,7 +883,7 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	if (ib_dma_mapping_error(dev, conn->buf_dma))
 		return -ENOMEM;
 	conn->buf_mapped = true;
-	conn->sentinel = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	conn->sentinel = CCM_FAULT(alloc_page(GFP_KERNEL | __GFP_ZERO), NULL);
 	if (!conn->sentinel)
 		return -ENOMEM;
 	memcpy(page_address(conn->sentinel), page_address(path->sentinel),
@@ -891,7 +903,7 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	wr.wr_cqe = &conn->recv_cqe;
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
-	return ib_post_recv(conn->qp, &wr, NULL);
+	return CCM_FAULT(ib_post_recv(conn->qp, &wr, NULL), -ENOMEM);
 }
 
 /*
@@ -1214,7 +1226,7 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 		return;
 	}
 	rdma_lock_handler(conn->cm_id);
-	ret = rdma_accept(conn->cm_id, &param);
+	ret = CCM_FAULT(rdma_accept(conn->cm_id, &param), -ENOMEM);
 	rdma_unlock_handler(conn->cm_id);
 	if (ret) {
 		ccm_path_error(path, "accept: %d", ret);
@@ -1292,8 +1304,9 @@ static int ccm_conn_start(struct ccm_path *path)
 	conn = ccm_conn_alloc(path, CCM_CONN_ACTIVE);
 	if (!conn)
 		return -ENOMEM;
-	conn->cm_id = rdma_create_id(&init_net, ccm_cm_handler, conn,
-				     RDMA_PS_TCP, IB_QPT_RC);
+	conn->cm_id = CCM_FAULT(rdma_create_id(&init_net, ccm_cm_handler, conn,
+					       RDMA_PS_TCP, IB_QPT_RC),
+				ERR_PTR(-ENOMEM));
 	if (IS_ERR(conn->cm_id)) {
 		ret = PTR_ERR(conn->cm_id);
 		kfree(conn);
@@ -1327,7 +1340,7 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 		ret = ccm_conn_set_timers(conn);
 	if (!ret)
 		ret = ccm_conn_param(conn, &param, &req, CCM_CM_REQ) ?:
-		      rdma_connect(conn->cm_id, &param);
+		      CCM_FAULT(rdma_connect(conn->cm_id, &param), -ENOMEM);
 	if (!ret)
 		ret = ccm_conn_alloc_msg_bufs(conn);
 	if (ret) {
@@ -1963,7 +1976,7 @@ int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len)
 			goto out;
 		}
 	}
-	tx = kvmalloc(struct_size(tx, data, len), GFP_KERNEL);
+	tx = CCM_FAULT(kvmalloc(struct_size(tx, data, len), GFP_KERNEL), NULL);
 	if (!tx) {
 		ret = -ENOMEM;
 		goto out;
