@@ -58,7 +58,8 @@ jobs=${CCM_DEBUG_JOBS:-$(nproc)}
 # connect (the crypto API and a connection that waits for its proof).
 DEBUG_CASES=(smoke clients_basic clients_cycle clients_gone_unload
 	partner_crash partner_hung partner_restart link_flap netem_loss
-	device_late reload_storm reload_50 rogue_peer links_two links_partner auth)
+	device_late reload_storm reload_50 rogue_peer links_two links_partner auth
+	fault_walk)
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 say() { echo "debug-kernel: $*" >&2; }

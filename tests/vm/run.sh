@@ -11,7 +11,8 @@
 # fails.
 #
 # CASE is a name from tests/vm/cases/NAME.sh (or a path to one); default: all
-# cases in sorted order except demo*. Each case boots two guests joined by a
+# cases in sorted order except demo* and those with a "# kernel: debug" line
+# (they need the debug kernel's options: debug-kernel.sh runs them). Each case boots two guests joined by a
 # QEMU socket netdev (169.254.0.1 <-> 169.254.0.2, rxe0 on eth0), runs node1()
 # / node2() from the case file and checks both results and both kernel logs.
 # Logs: DIR/<case>/node{1,2}.log (DIR default /tmp/ccm-vmtest); QEMU monitors
@@ -102,6 +103,7 @@ if [ ${#cases[@]} -eq 0 ]; then
 	for f in $(ls "$here"/cases/*.sh 2>/dev/null | LC_ALL=C sort); do
 		n=$(basename "$f" .sh)
 		case $n in demo*) continue ;; esac
+		grep -q '^# kernel: debug$' "$f" && continue
 		cases+=("$n")
 	done
 fi
