@@ -1449,6 +1449,7 @@ static void ccm_conn_set_ready(struct ccm_conn *conn,
 			       const struct ccm_desc_info *d)
 {
 	struct ccm_path *path = conn->path;
+	int ret;
 
 	conn->remote_addr = d->addr;
 	conn->remote_rkey = d->rkey;
@@ -1457,8 +1458,11 @@ static void ccm_conn_set_ready(struct ccm_conn *conn,
 		return;
 	ccm_path_record_partner(path, conn->peer_node_id, conn->peer_epoch);
 	ccm_path_conn_ready(path);
-	if (ccm_rdma_read(path))
+	ret = ccm_rdma_read(path);
+	if (ret) {
+		ccm_path_error(path, "read: cannot post (%d)", ret);
 		ccm_path_event(path, CCM_EV_READ_FAIL, conn->gen);
+	}
 }
 
 /* Active side, with auth_key: the REP must carry the partner's proof. */
