@@ -447,10 +447,39 @@ static bool ccm_client_build(struct ccm_peer *peer,
 }
 
 /*
- * Both offers are known: check they fit, then connect the QPs, as many as
- * @budget allows on this pass. Return: 0 when every QP is RTS, 1 when QPs
- * are left (@budget ran out), -1 when the link failed or waits for the
- * partner's GONE.
+ * Both offers are known: check they fit, and take the partner's for the
+ * link about to be connected. False when they do not (the link is
+ * released).
+ */
+static bool ccm_client_pair(struct ccm_client_state *cs, struct ccm_remote *r,
+			    struct ccm_msgbuf *gone)
+{
+	struct ccm_link *link = cs->link;
+
+	if (r->nr_qps != link->pub.nr_qps) {
+		ccm_client_error(cs, "partner's client has %u QPs, this one %u",
+				 r->nr_qps, link->pub.nr_qps);
+		ccm_client_set_state(cs, CCM_CL_FAILED);
+		cs->refused_qps = r->nr_qps;
+		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
+				CCM_GONE_MISMATCH);
+		ccm_link_release(cs, CCM_DISC_FAILED);
+		return false;
+	}
+	link->remote_incarnation = r->incarnation;
+	link->pub.remote_addr = r->mem_addr;
+	link->pub.remote_rkey = r->mem_rkey;
+	link->pub.remote_size = r->mem_len;
+	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
+	link->rts = true;
+	return true;
+}
+
+/*
+ * Connect the QPs of a paired link, as many as @budget allows on this
+ * pass (pairing first, on the first pass). Return: 0 when every QP is
+ * RTS, 1 when QPs are left (@budget ran out), -1 when the link failed or
+ * waits for the partner's GONE.
  */
 static int ccm_client_connect(struct ccm_peer *peer,
 			      struct ccm_client_state *cs,
@@ -460,25 +489,8 @@ static int ccm_client_connect(struct ccm_peer *peer,
 	struct ccm_link *link = cs->link;
 	int ret;
 
-	if (link->rts)
-		goto go_on;
-	if (r->nr_qps != link->pub.nr_qps) {
-		ccm_client_error(cs, "partner's client has %u QPs, this one %u",
-				 r->nr_qps, link->pub.nr_qps);
-		ccm_client_set_state(cs, CCM_CL_FAILED);
-		cs->refused_qps = r->nr_qps;
-		ccm_msgbuf_name(gone, cs->client->name, link->incarnation,
-				CCM_GONE_MISMATCH);
-		ccm_link_release(cs, CCM_DISC_FAILED);
+	if (!link->rts && !ccm_client_pair(cs, r, gone))
 		return -1;
-	}
-	link->remote_incarnation = r->incarnation;
-	link->pub.remote_addr = r->mem_addr;
-	link->pub.remote_rkey = r->mem_rkey;
-	link->pub.remote_size = r->mem_len;
-	ccm_client_set_state(cs, CCM_CL_EXCHANGING);
-	link->rts = true;
-go_on:
 	/* Until its GONE: the partner replaced the offer being connected. */
 	if (r->incarnation != link->remote_incarnation)
 		return -1;
