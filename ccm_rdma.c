@@ -11,8 +11,9 @@
  * handler ever races with a teardown: a connection is freed only after
  * its QP is drained and its CM id destroyed, which waits for its handlers.
  *
- * Per connection each side registers the sentinel page with a REG_MR
- * work request and tells the partner its descriptor (address, rkey). The
+ * Per connection each side registers its sentinel with two REG_MR work
+ * requests, read-only as a whole and write-only over the mailbox, and
+ * tells the partner its descriptor (address, the two rkeys). The
  * passive side owns its QP (the RDMA CM does not move it): it moves it to
  * RTS itself, registers, and accepts with the descriptor in the REP, so the
  * active side is "ready" as soon as it is connected; the active side then
@@ -47,11 +48,11 @@
 #define CCM_PROCESS_BUDGET	64
 
 /*
- * Send queue: REG_MR + descriptor SEND + one READ + three mailbox WRITEs +
- * the heartbeat's WRITE + the control messages; receive queue: the
- * descriptor + the messages.
+ * Send queue: two REG_MRs + descriptor SEND + one READ + three mailbox
+ * WRITEs + the heartbeat's WRITE + the control messages; receive queue:
+ * the descriptor + the messages.
  */
-#define CCM_MAX_SEND_WR		(7 + CCM_NR_TX + 1)	/* +1 for ib_drain_sq() */
+#define CCM_MAX_SEND_WR		(8 + CCM_NR_TX + 1)	/* +1 for ib_drain_sq() */
 #define CCM_MAX_RECV_WR		(1 + CCM_NR_RX + 1)	/* +1 for ib_drain_rq() */
 #define CCM_CQ_SIZE		(CCM_MAX_SEND_WR + CCM_MAX_RECV_WR)
 #define CCM_PRIV_MAX		sizeof(struct ccm_wire_rep)
@@ -148,6 +149,7 @@ struct ccm_conn {
 	bool recv_not_send;		/* the descriptor receive took a write */
 	enum ib_wc_status recv_status;
 	enum ib_wc_status reg_status;
+	enum ib_wc_status reg_mbox_status;	/* written before reg_status */
 	enum ib_wc_status send_status;
 	enum ib_wc_status read_status;
 	enum ib_wc_status write_status[CCM_MBOX_NR];
@@ -179,13 +181,15 @@ struct ccm_conn {
 	u64 peer_node_id;
 	u64 peer_epoch;
 	u64 remote_addr;
-	u32 remote_rkey;
+	u32 remote_rkey;		/* READs of the partner's sentinel */
+	u32 remote_mbox_rkey;		/* WRITEs into its mailbox */
 	__be32 mbox_last_crc;		/* last bad mailbox content counted */
 
 	struct ib_pd *pd;
 	struct ib_cq *cq;
 	struct ib_qp *qp;
-	struct ib_mr *mr;
+	struct ib_mr *mr;		/* the sentinel: remote read */
+	struct ib_mr *mbox_mr;		/* its mailbox: remote write */
 	/*
 	 * This connection's own copy of the link's sentinel page (header
 	 * from path->sentinel), the only one its rkey reaches: what the
@@ -198,9 +202,9 @@ struct ccm_conn {
 	u64 sentinel_dma;
 	bool buf_mapped;
 	bool sentinel_mapped;
-	struct scatterlist sg;
 	struct ib_cqe recv_cqe;
 	struct ib_cqe reg_cqe;
+	struct ib_cqe reg_mbox_cqe;
 	struct ib_cqe send_cqe;
 	struct ib_cqe read_cqe;
 	struct ib_cqe write_cqe[CCM_MBOX_NR];
@@ -269,12 +273,29 @@ int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr)
 	return ret;
 }
 
+/*
+ * The mailbox's REG_MR is unsignaled: a completion means it failed, and
+ * the sentinel's REG_MR behind it completes (flushed) after it.
+ */
+static void ccm_reg_mbox_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ccm_conn *conn = cq->cq_context;
+
+	conn->reg_mbox_status = wc->status;
+}
+
 static void ccm_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct ccm_conn *conn = cq->cq_context;
 
 	conn->reg_status = wc->status;
 	ccm_conn_signal(conn, CCM_CEV_REG);
+}
+
+/* How registering the sentinel went: the first failure, if any. */
+static enum ib_wc_status ccm_conn_reg_status(const struct ccm_conn *conn)
+{
+	return conn->reg_mbox_status ?: conn->reg_status;
 }
 
 static void ccm_send_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -396,6 +417,7 @@ static struct ccm_conn *ccm_conn_alloc(struct ccm_path *path,
 	INIT_LIST_HEAD(&conn->node);
 	conn->recv_cqe.done = ccm_recv_done;
 	conn->reg_cqe.done = ccm_reg_done;
+	conn->reg_mbox_cqe.done = ccm_reg_mbox_done;
 	conn->send_cqe.done = ccm_send_done;
 	conn->read_cqe.done = ccm_read_done;
 	for (msg = 0; msg < CCM_MBOX_NR; msg++)
@@ -672,11 +694,13 @@ static void ccm_conn_teardown(struct ccm_conn *conn)
 		else
 			ib_destroy_qp(conn->qp);
 	}
+	if (conn->mbox_mr)
+		ib_dereg_mr(conn->mbox_mr);
 	if (conn->mr)
 		ib_dereg_mr(conn->mr);
 	if (conn->sentinel_mapped)
-		ib_dma_unmap_page(dev, conn->sentinel_dma, CCM_SENTINEL_SIZE,
-				  DMA_BIDIRECTIONAL);
+		ib_dma_unmap_page(dev, conn->sentinel_dma,
+				  CCM_SENTINEL_READ_LEN, DMA_BIDIRECTIONAL);
 	if (conn->buf_mapped)
 		ib_dma_unmap_single(dev, conn->buf_dma, CCM_BUF_SIZE,
 				    DMA_BIDIRECTIONAL);
@@ -875,6 +899,13 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 		conn->mr = NULL;
 		return ret;
 	}
+	conn->mbox_mr = CCM_FAULT(ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, 1),
+				  ERR_PTR(-ENOMEM));
+	if (IS_ERR(conn->mbox_mr)) {
+		ret = PTR_ERR(conn->mbox_mr);
+		conn->mbox_mr = NULL;
+		return ret;
+	}
 	conn->buf = CCM_FAULT(kzalloc(CCM_BUF_SIZE, GFP_KERNEL), NULL);
 	if (!conn->buf)
 		return -ENOMEM;
@@ -889,7 +920,7 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	memcpy(page_address(conn->sentinel), page_address(path->sentinel),
 	       CCM_MBOX_OFFSET);
 	conn->sentinel_dma = ib_dma_map_page(dev, conn->sentinel, 0,
-					     CCM_SENTINEL_SIZE,
+					     CCM_SENTINEL_READ_LEN,
 					     DMA_BIDIRECTIONAL);
 	if (ib_dma_mapping_error(dev, conn->sentinel_dma))
 		return -ENOMEM;
@@ -1210,9 +1241,9 @@ static void ccm_conn_accept(struct ccm_conn *conn)
 	struct ccm_wire_rep rep;
 	int ret;
 
-	if (conn->reg_status != IB_WC_SUCCESS) {
+	if (ccm_conn_reg_status(conn) != IB_WC_SUCCESS) {
 		ccm_path_error(path, "accept: registering the sentinel: %s",
-			       ib_wc_status_msg(conn->reg_status));
+			       ib_wc_status_msg(ccm_conn_reg_status(conn)));
 		ccm_conn_reject(conn, CCM_REJ_NORESOURCE);
 		return;
 	}
@@ -1355,29 +1386,52 @@ static void ccm_conn_connect(struct ccm_conn *conn)
  * send buffer. The active side SENDs the descriptor right behind the
  * REG_MR; the passive side puts it in its REP once the REG_MR completed.
  */
+/* Map @len bytes at @off of the connection's sentinel into @mr, anew. */
+static int ccm_conn_map_sentinel(struct ccm_conn *conn, struct ib_mr *mr,
+				 unsigned int off, unsigned int len)
+{
+	struct scatterlist sg;
+	int n;
+
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, conn->sentinel, len, off);
+	sg_dma_address(&sg) = conn->sentinel_dma + off;
+	sg_dma_len(&sg) = len;
+	n = ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE);
+	if (n != 1)
+		return n < 0 ? n : -EINVAL;
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	return 0;
+}
+
 static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 {
 	struct ccm_path *path = conn->path;
 	struct ib_device *dev = conn->cm_id->device;
 	struct ccm_desc_info d = {};
+	struct ib_reg_wr reg_mbox = {};
 	struct ib_reg_wr reg = {};
 	struct ib_send_wr send = {};
 	struct ib_sge sge;
-	int n;
+	int ret;
 
-	sg_init_table(&conn->sg, 1);
-	sg_set_page(&conn->sg, conn->sentinel, CCM_SENTINEL_SIZE, 0);
-	sg_dma_address(&conn->sg) = conn->sentinel_dma;
-	sg_dma_len(&conn->sg) = CCM_SENTINEL_SIZE;
-	n = ib_map_mr_sg(conn->mr, &conn->sg, 1, NULL, PAGE_SIZE);
-	if (n != 1)
-		return n < 0 ? n : -EINVAL;
-	ib_update_fast_reg_key(conn->mr, ib_inc_rkey(conn->mr->rkey));
+	/*
+	 * Least privilege: the partner may read the header and the mailbox
+	 * (one READ) and write the mailbox, nothing else; our header cannot
+	 * be written through either key.
+	 */
+	ret = ccm_conn_map_sentinel(conn, conn->mr, 0, CCM_SENTINEL_READ_LEN);
+	if (!ret)
+		ret = ccm_conn_map_sentinel(conn, conn->mbox_mr,
+					    CCM_MBOX_OFFSET, CCM_MBOX_LEN);
+	if (ret)
+		return ret;
 
 	d.node_id = path->peer->node_id;
 	d.epoch = path->peer->epoch;
 	d.addr = conn->mr->iova;
 	d.rkey = conn->mr->rkey;
+	d.mbox_rkey = conn->mbox_mr->rkey;
 	d.len = conn->mr->length;
 	d.gen = conn->gen;
 	if (ccm_rogue_is(DESC))
@@ -1385,10 +1439,10 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	ccm_wire_desc_encode(conn->buf + CCM_BUF_SEND, &d);
 	if (conn->kind == CCM_CONN_ACTIVE && ccm_auth_enabled()) {
 		struct ccm_wire_hello *h = conn->buf + CCM_BUF_SEND;
-		int ret = ccm_auth_mac(CCM_AUTH_ACTIVE, conn->auth_req,
-				       sizeof(conn->auth_req), &h->desc,
-				       sizeof(h->desc), conn->nonce_p, h->mac);
 
+		ret = ccm_auth_mac(CCM_AUTH_ACTIVE, conn->auth_req,
+				   sizeof(conn->auth_req), &h->desc,
+				   sizeof(h->desc), conn->nonce_p, h->mac);
 		if (ret)
 			return ret;
 	}
@@ -1397,6 +1451,13 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	ib_dma_sync_single_for_device(dev, conn->sentinel_dma,
 				      CCM_SENTINEL_READ_LEN, DMA_BIDIRECTIONAL);
 
+	reg_mbox.wr.opcode = IB_WR_REG_MR;
+	reg_mbox.wr.wr_cqe = &conn->reg_mbox_cqe;
+	reg_mbox.wr.next = &reg.wr;
+	reg_mbox.mr = conn->mbox_mr;
+	reg_mbox.key = conn->mbox_mr->rkey;
+	reg_mbox.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+
 	reg.wr.opcode = IB_WR_REG_MR;
 	reg.wr.wr_cqe = &conn->reg_cqe;
 	reg.wr.send_flags = IB_SEND_SIGNALED;
@@ -1404,9 +1465,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 		reg.wr.next = &send;
 	reg.mr = conn->mr;
 	reg.key = conn->mr->rkey;
-	/* The partner may read the page and write its mailbox; nothing else. */
-	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
-		     IB_ACCESS_REMOTE_WRITE;
+	reg.access = IB_ACCESS_REMOTE_READ;
 
 	sge.addr = conn->buf_dma + CCM_BUF_SEND;
 	sge.length = ccm_conn_hello_len();
@@ -1416,7 +1475,7 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	send.send_flags = IB_SEND_SIGNALED;
 	send.sg_list = &sge;
 	send.num_sge = 1;
-	return ccm_post_send(conn->qp, &reg.wr);
+	return ccm_post_send(conn->qp, &reg_mbox.wr);
 }
 
 /*
@@ -1453,6 +1512,7 @@ static void ccm_conn_set_ready(struct ccm_conn *conn,
 
 	conn->remote_addr = d->addr;
 	conn->remote_rkey = d->rkey;
+	conn->remote_mbox_rkey = d->mbox_rkey;
 	conn->ready = true;
 	if (conn != path->cur)
 		return;
@@ -2127,12 +2187,12 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 		}
 		fallthrough;
 	case CCM_CEV_SEND:
-		if (conn->reg_status == IB_WC_SUCCESS &&
+		if (ccm_conn_reg_status(conn) == IB_WC_SUCCESS &&
 		    conn->send_status == IB_WC_SUCCESS)
 			break;
 		ccm_path_error(path, "publishing the sentinel: %s",
 			       ib_wc_status_msg(bit == CCM_CEV_REG ?
-						conn->reg_status :
+						ccm_conn_reg_status(conn) :
 						conn->send_status));
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		break;
@@ -2375,7 +2435,7 @@ int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg)
 	wr.wr.sg_list = &sge;
 	wr.wr.num_sge = 1;
 	wr.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
-	wr.rkey = conn->remote_rkey;
+	wr.rkey = conn->remote_mbox_rkey;
 	trace_ccm_rdma_post(conn->path->idx, conn->gen, "write");
 	ret = ccm_post_send(conn->qp, &wr.wr);
 	if (ret)
@@ -2410,7 +2470,7 @@ void ccm_rdma_beat_start(struct ccm_path *path)
 	tg.dma = conn->buf_dma + CCM_BUF_BEAT;
 	tg.lkey = conn->pd->local_dma_lkey;
 	tg.remote_addr = conn->remote_addr + CCM_MBOX_OFFSET;
-	tg.rkey = conn->remote_rkey;
+	tg.rkey = conn->remote_mbox_rkey;
 	tg.cqe = &conn->beat_cqe;
 	tg.m.msg = CCM_MBOX_COMPLETE;
 	tg.m.writer_epoch = path->peer->epoch;

@@ -12,10 +12,10 @@
 
 static_assert(sizeof(struct ccm_wire_cm) == 40);
 static_assert(sizeof(struct ccm_wire_req) == 56);	/* IB REQ via RDMA CM */
-static_assert(sizeof(struct ccm_wire_desc) == 48);
-static_assert(offsetof(struct ccm_wire_rep, nonce) == 88);
-static_assert(sizeof(struct ccm_wire_rep) == 136);
-static_assert(sizeof(struct ccm_wire_hello) == 80);
+static_assert(sizeof(struct ccm_wire_desc) == 52);
+static_assert(offsetof(struct ccm_wire_rep, nonce) == 92);
+static_assert(sizeof(struct ccm_wire_rep) == 140);
+static_assert(sizeof(struct ccm_wire_hello) == 84);
 static_assert(sizeof(struct ccm_wire_rep) <= 196);	/* IB REP */
 static_assert(sizeof(struct ccm_wire_sentinel) == 40);
 static_assert(sizeof(struct ccm_wire_mbox) == 48);
@@ -198,6 +198,7 @@ void ccm_wire_desc_encode(struct ccm_wire_desc *w,
 	w->epoch = cpu_to_be64(in->epoch);
 	w->addr = cpu_to_be64(in->addr);
 	w->rkey = cpu_to_be32(in->rkey);
+	w->mbox_rkey = cpu_to_be32(in->mbox_rkey);
 	w->len = cpu_to_be32(in->len);
 	w->gen = cpu_to_be32(in->gen);
 	w->crc = ccm_wire_crc(w, offsetof(struct ccm_wire_desc, crc));
@@ -234,6 +235,7 @@ enum ccm_wire_status ccm_wire_desc_decode(const void *buf, size_t len,
 	out->epoch = be64_to_cpu(w->epoch);
 	out->addr = be64_to_cpu(w->addr);
 	out->rkey = be32_to_cpu(w->rkey);
+	out->mbox_rkey = be32_to_cpu(w->mbox_rkey);
 	out->len = rlen;
 	out->gen = be32_to_cpu(w->gen);
 	return CCM_WIRE_OK;

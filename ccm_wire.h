@@ -16,9 +16,10 @@
 
 /*
  * 2: the passive side's sentinel descriptor moved from a SEND into the REP
- * (struct ccm_wire_rep).
+ * (struct ccm_wire_rep); 3: the descriptor names two keys, a read-only one
+ * for the sentinel and a write-only one for its mailbox.
  */
-#define CCM_WIRE_VERSION	2
+#define CCM_WIRE_VERSION	3
 /*
  * Control messages carry their own version: 2 added the answered
  * incarnation to OFFER entries, 3 the READ depth of the offered QPs.
@@ -38,10 +39,15 @@
  */
 #define CCM_DOORBELL		0x43434d42	/* "CCMB" */
 
-/* Layout of the sentinel page. */
-#define CCM_SENTINEL_SIZE	4096		/* registered and exposed */
+/*
+ * Layout of the sentinel page. Only its first CCM_SENTINEL_READ_LEN bytes
+ * are registered: readable by the partner as a whole (one READ sees header
+ * and mailbox), writable by it only from CCM_MBOX_OFFSET on.
+ */
+#define CCM_SENTINEL_SIZE	4096		/* the page */
 #define CCM_MBOX_OFFSET		256		/* partner writes here */
 #define CCM_SENTINEL_READ_LEN	512		/* one READ sees header + mailbox */
+#define CCM_MBOX_LEN		(CCM_SENTINEL_READ_LEN - CCM_MBOX_OFFSET)
 
 enum ccm_cm_type {
 	CCM_CM_REQ = 1,		/* connect request (active side) */
@@ -96,9 +102,10 @@ struct ccm_wire_desc {
 	__be16 length;
 	__be64 node_id;
 	__be64 epoch;
-	__be64 addr;		/* remote address of the sentinel page */
-	__be32 rkey;
-	__be32 len;		/* registered length, CCM_SENTINEL_SIZE */
+	__be64 addr;		/* remote address of the sentinel */
+	__be32 rkey;		/* remote read of [addr, addr + len) only */
+	__be32 mbox_rkey;	/* remote write of the mailbox only */
+	__be32 len;		/* readable length, CCM_SENTINEL_READ_LEN */
 	__be32 gen;
 	__be32 crc;
 } __packed;
@@ -121,8 +128,8 @@ struct ccm_wire_req {
 /*
  * REP private data: the passive side registers its sentinel before it
  * accepts, so the active side can read it as soon as it is connected. An
- * IB REP carries 196 bytes of private data: 136 fits. Without a key only
- * the first 88 bytes are sent.
+ * IB REP carries 196 bytes of private data: 140 fits. Without a key only
+ * the first 92 bytes are sent.
  */
 struct ccm_wire_rep {
 	struct ccm_wire_cm cm;
@@ -251,6 +258,7 @@ struct ccm_desc_info {
 	u64 epoch;
 	u64 addr;
 	u32 rkey;
+	u32 mbox_rkey;
 	u32 len;
 	u32 gen;
 };

@@ -16,7 +16,10 @@
  * descriptor with a proof it cannot have made (prove=1); it then logs
  * whether ccm closed the connection ("closed by ccm"). With erase=1 it
  * first spends 500 ms erasing the mailbox through the rkey the REP gave
- * it.
+ * it. With header=1 it instead writes where the REP's keys must not
+ * reach: the sentinel's header through the mailbox's key (odd attempts),
+ * the mailbox through the sentinel's read-only key (even ones), and logs
+ * "write refused" or "write landed".
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -61,6 +64,10 @@ static bool erase;
 module_param(erase, bool, 0444);
 MODULE_PARM_DESC(erase, "with prove: first erase the mailbox for 500 ms");
 
+static bool header;
+module_param(header, bool, 0444);
+MODULE_PARM_DESC(header, "complete the connection, write beyond what the keys allow");
+
 static uint count = 3;
 module_param(count, uint, 0444);
 MODULE_PARM_DESC(count, "connection attempts (default 3)");
@@ -77,6 +84,9 @@ struct impostor {
 	u32 rej_reason;
 	struct ccm_desc_info desc;	/* from the REP */
 	bool have_desc;
+	struct ib_cqe cqe;
+	enum ib_wc_status wc_status;
+	bool wc_done;
 };
 
 static int impostor_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
@@ -124,9 +134,76 @@ static bool impostor_wait(struct impostor *im, enum rdma_cm_event_type want)
 
 static void impostor_write_done(struct ib_cq *cq, struct ib_wc *wc)
 {
+	struct impostor *im = container_of(wc->wr_cqe, struct impostor, cqe);
+
+	im->wc_status = wc->status;
+	im->wc_done = true;
 }
 
-static struct ib_cqe impostor_cqe = { .done = impostor_write_done };
+/* One RDMA WRITE of the first @len bytes of im->buf; posted or not. */
+static int impostor_post_write(struct impostor *im, u64 addr, u32 rkey,
+			       u32 len)
+{
+	struct ib_rdma_wr wr = {};
+	struct ib_sge sge;
+
+	ib_dma_sync_single_for_device(im->id->device, im->dma, len,
+				      DMA_TO_DEVICE);
+	sge.addr = im->dma;
+	sge.length = len;
+	sge.lkey = im->pd->local_dma_lkey;
+	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	wr.wr.wr_cqe = &im->cqe;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = addr;
+	wr.rkey = rkey;
+	im->wc_done = false;
+	return ib_post_send(im->id->qp, &wr.wr, NULL);
+}
+
+/*
+ * Write where the REP's keys must not reach (ccm registers its sentinel
+ * read-only and only the mailbox writable): attempt @n odd, our own
+ * header over ccm's through the mailbox's key; even, a mailbox message
+ * through the sentinel's key. Waits 2 s at most for the completion.
+ */
+static const char *impostor_header(struct impostor *im, unsigned int n)
+{
+	static const char * const what[] = {
+		"the mailbox through the sentinel's key",
+		"the header through the mailbox's key",
+	};
+	unsigned long end = jiffies + 2 * HZ;
+	u64 addr = im->desc.addr;
+	u32 rkey = im->desc.mbox_rkey;
+	struct ccm_sentinel_info si = {
+		.node_id = node_id, .epoch = 1, .mbox_offset = CCM_MBOX_OFFSET,
+	};
+
+	if (!im->have_desc)
+		return "accepted, no descriptor in the REP";
+	memset(im->buf, 0, 128);
+	ccm_wire_sentinel_encode(im->buf, &si);
+	if (!(n & 1)) {
+		addr += CCM_MBOX_OFFSET;
+		rkey = im->desc.rkey;
+	}
+	if (impostor_post_write(im, addr, rkey,
+				sizeof(struct ccm_wire_sentinel)))
+		return "accepted, write not posted";
+	while (!im->wc_done && time_before(jiffies, end)) {
+		usleep_range(1000, 2000);
+		ib_process_cq_direct(im->cq, -1);
+	}
+	if (!im->wc_done)
+		return "accepted, write never completed";
+	pr_info("ccm_impostor: attempt %u: writing %s: %s\n", n, what[n & 1],
+		ib_wc_status_msg(im->wc_status));
+	return im->wc_status == IB_WC_SUCCESS ? "accepted, write landed" :
+						"accepted, write refused";
+}
 
 /*
  * Erase the mailbox the REP's rkey reaches, every 10 ms or so for 500 ms
@@ -136,31 +213,18 @@ static struct ib_cqe impostor_cqe = { .done = impostor_write_done };
  */
 static void impostor_mbox(struct impostor *im)
 {
-	struct ib_device *dev = im->id->device;
-	struct ib_rdma_wr wr = {};
 	unsigned long end = jiffies + msecs_to_jiffies(500);
 	unsigned int i, done = 0;
-	struct ib_sge sge;
 
 	if (!im->have_desc) {
 		pr_info("ccm_impostor: no descriptor in the REP\n");
 		return;
 	}
 	memset(im->buf, 0, sizeof(struct ccm_wire_mbox));
-	ib_dma_sync_single_for_device(dev, im->dma, sizeof(struct ccm_wire_mbox),
-				      DMA_TO_DEVICE);
-	sge.addr = im->dma;
-	sge.length = sizeof(struct ccm_wire_mbox);
-	sge.lkey = im->pd->local_dma_lkey;
-	wr.wr.opcode = IB_WR_RDMA_WRITE;
-	wr.wr.wr_cqe = &impostor_cqe;
-	wr.wr.send_flags = IB_SEND_SIGNALED;
-	wr.wr.sg_list = &sge;
-	wr.wr.num_sge = 1;
-	wr.remote_addr = im->desc.addr + CCM_MBOX_OFFSET;
-	wr.rkey = im->desc.rkey;
 	for (i = 0; i < 100 && time_before(jiffies, end); i++) {
-		if (ib_post_send(im->id->qp, &wr.wr, NULL))
+		if (impostor_post_write(im, im->desc.addr + CCM_MBOX_OFFSET,
+					im->desc.mbox_rkey,
+					sizeof(struct ccm_wire_mbox)))
 			break;
 		usleep_range(10000, 12000);
 		done += ib_process_cq_direct(im->cq, -1);
@@ -255,6 +319,7 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 	int ret;
 
 	init_completion(&im.done);
+	im.cqe.done = impostor_write_done;
 	dst.sin_port = htons(peer_port);
 	if (!in4_pton(peer_addr, -1, (u8 *)&dst.sin_addr, -1, NULL)) {
 		pr_err("ccm_impostor: peer_addr '%s' is not IPv4\n", peer_addr);
@@ -280,7 +345,7 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 		       n, ret);
 		goto out;
 	}
-	if (prove) {
+	if (prove || header) {
 		ret = impostor_qp(&im);
 		if (ret) {
 			pr_err("ccm_impostor: attempt %u: QP: %d\n", n, ret);
@@ -300,7 +365,7 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 	param.responder_resources = 1;
 	param.initiator_depth = 1;
 	param.retry_count = 6;
-	if (!prove)
+	if (!prove && !header)
 		param.qp_num = get_random_u32_below(1 << 24);
 	ret = rdma_connect(im.id, &param);
 	if (ret) {
@@ -318,7 +383,10 @@ static void impostor_attempt(unsigned int n, u64 epoch)
 			n, port, ccm_wire_rej_str(im.rej_reason));
 		goto out;
 	case RDMA_CM_EVENT_ESTABLISHED:
-		what = prove ? impostor_prove(&im) : "accepted";
+		if (header)
+			what = impostor_header(&im, n);
+		else
+			what = prove ? impostor_prove(&im) : "accepted";
 		break;
 	case RDMA_CM_EVENT_CONNECT_RESPONSE:
 		what = "accepted";

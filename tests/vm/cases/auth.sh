@@ -18,6 +18,12 @@
 #   3. node 2 reloads ccm with the right key, this time from the kernel
 #      keyring (`ccmctl key` adds it as a logon key, auth_key_desc names
 #      it): connected again, the client verified by data again.
+# Before 1., the impostor's first two connections write where the keys
+# its REP carries must not reach: its own header over node 1's sentinel
+# header through the mailbox's key, and a mailbox message through the
+# sentinel's key, which is read-only. Both are refused by node 1's HCA
+# (remote access error); with one read-write key for the whole page the
+# first landed.
 # The key is never readable back (no /sys/module/ccm/parameters/auth_key).
 # timeout: 240
 
@@ -85,6 +91,11 @@ node2() {
 	expect_eq auth_failures "$(counter auth_failures)" 0
 	watch_partner_start
 	sleep 2		# node 1 is watching too
+	impostor header "accepted, write refused" nonce=1 header=1 count=2
+	dmesg | grep -q "attempt 1: writing the header through the mailbox's key: remote access error" ||
+		fail "the header write through the mailbox's key was not refused"
+	dmesg | grep -q "attempt 2: writing the mailbox through the sentinel's key: remote access error" ||
+		fail "the mailbox write through the sentinel's key was not refused"
 	impostor forged "accepted, forged proof sent, closed by ccm" \
 		nonce=1 prove=1 erase=1 count=3
 	dmesg | grep -q "ccm_impostor: erased the mailbox [1-9][0-9]* times" ||
