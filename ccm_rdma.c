@@ -35,6 +35,7 @@
 #include "ccm_auth.h"
 #include "ccm_fault.h"
 #include "ccm_internal.h"
+#include "ccm_msgbuf.h"
 
 /*
  * Control messages (the client exchange) in flight per direction; one
@@ -211,15 +212,14 @@ struct ccm_conn {
 	struct ib_cqe beat_cqe;
 
 	/* Control messages: buffers of CCM_MSG_MAX bytes each. */
+	u8 msg_order;			/* page order of their chunks */
 	u8 rx_fifo[CCM_NR_RX];		/* posted receives, oldest first */
 	u8 rx_fifo_head;
 	u8 rx_fifo_len;
 	unsigned long rx_done;		/* completed, not yet handled */
-	void *rx_buf[CCM_NR_RX];
-	u64 rx_dma[CCM_NR_RX];
+	struct ccm_msgbuf rx[CCM_NR_RX];
 	struct ib_cqe rx_cqe[CCM_NR_RX];
-	void *tx_buf[CCM_NR_TX];
-	u64 tx_dma[CCM_NR_TX];
+	struct ccm_msgbuf tx[CCM_NR_TX];
 	struct ib_cqe tx_cqe[CCM_NR_TX];
 	bool tx_busy[CCM_NR_TX];
 	struct list_head txq;		/* struct ccm_tx waiting for a buffer */
@@ -586,18 +586,10 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
 	struct ccm_tx *tx, *tmp;
 	unsigned int i;
 
-	for (i = 0; i < CCM_NR_RX; i++) {
-		if (conn->rx_dma[i])
-			ib_dma_unmap_single(dev, conn->rx_dma[i], CCM_MSG_MAX,
-					    DMA_FROM_DEVICE);
-		kfree(conn->rx_buf[i]);
-	}
-	for (i = 0; i < CCM_NR_TX; i++) {
-		if (conn->tx_dma[i])
-			ib_dma_unmap_single(dev, conn->tx_dma[i], CCM_MSG_MAX,
-					    DMA_TO_DEVICE);
-		kfree(conn->tx_buf[i]);
-	}
+	for (i = 0; i < CCM_NR_RX; i++)
+		ccm_msgbuf_free(&conn->rx[i], dev);
+	for (i = 0; i < CCM_NR_TX; i++)
+		ccm_msgbuf_free(&conn->tx[i], dev);
 	list_for_each_entry_safe(tx, tmp, &conn->txq, node)
 		kvfree(tx);
 	list_for_each_entry_safe(tx, tmp, &conn->deferred, node)
@@ -611,19 +603,17 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
  */
 static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
 {
+	struct ib_sge sge[CCM_MSGBUF_MAX_CHUNKS];
 	struct ib_recv_wr wr = {};
-	struct ib_sge sge;
 	int ret;
 
 	/* The buffer goes back to the device (a re-post after a message). */
-	ib_dma_sync_single_for_device(conn->cm_id->device, conn->rx_dma[i],
-				      CCM_MSG_MAX, DMA_FROM_DEVICE);
-	sge.addr = conn->rx_dma[i];
-	sge.length = CCM_MSG_MAX;
-	sge.lkey = conn->pd->local_dma_lkey;
+	ccm_msgbuf_sync_for_device(&conn->rx[i], conn->cm_id->device,
+				   CCM_MSG_MAX);
 	wr.wr_cqe = &conn->rx_cqe[i];
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
+	wr.sg_list = sge;
+	wr.num_sge = ccm_msgbuf_sge(&conn->rx[i], CCM_MSG_MAX,
+				    conn->pd->local_dma_lkey, sge);
 	ret = CCM_FAULT(ib_post_recv(conn->qp, &wr, NULL), -ENOMEM);
 	if (!ret)
 		conn->rx_fifo[(conn->rx_fifo_head + conn->rx_fifo_len++) %
@@ -639,29 +629,18 @@ static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
 	int ret;
 
 	for (i = 0; i < CCM_NR_TX; i++) {
-		conn->tx_buf[i] = CCM_FAULT(kmalloc(CCM_MSG_MAX, GFP_KERNEL),
-					    NULL);
-		if (!conn->tx_buf[i])
-			return -ENOMEM;
-		conn->tx_dma[i] = ib_dma_map_single(dev, conn->tx_buf[i],
-						    CCM_MSG_MAX, DMA_TO_DEVICE);
-		if (ib_dma_mapping_error(dev, conn->tx_dma[i])) {
-			conn->tx_dma[i] = 0;
-			return -ENOMEM;
-		}
+		ret = CCM_FAULT(ccm_msgbuf_alloc(&conn->tx[i], dev,
+						 conn->msg_order,
+						 DMA_TO_DEVICE), -ENOMEM);
+		if (ret)
+			return ret;
 	}
 	for (i = 0; i < CCM_NR_RX; i++) {
-		conn->rx_buf[i] = CCM_FAULT(kmalloc(CCM_MSG_MAX, GFP_KERNEL),
-					    NULL);
-		if (!conn->rx_buf[i])
-			return -ENOMEM;
-		conn->rx_dma[i] = ib_dma_map_single(dev, conn->rx_buf[i],
-						    CCM_MSG_MAX,
-						    DMA_FROM_DEVICE);
-		if (ib_dma_mapping_error(dev, conn->rx_dma[i])) {
-			conn->rx_dma[i] = 0;
-			return -ENOMEM;
-		}
+		ret = CCM_FAULT(ccm_msgbuf_alloc(&conn->rx[i], dev,
+						 conn->msg_order,
+						 DMA_FROM_DEVICE), -ENOMEM);
+		if (ret)
+			return ret;
 		ret = ccm_conn_post_rx(conn, i);
 		if (ret)
 			return ret;
@@ -867,8 +846,14 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	qa.recv_cq = conn->cq;
 	qa.cap.max_send_wr = CCM_MAX_SEND_WR;
 	qa.cap.max_recv_wr = CCM_MAX_RECV_WR;
-	qa.cap.max_send_sge = 1;
-	qa.cap.max_recv_sge = 1;
+	/* A control message spans a few chunks (ccm_msgbuf.h). */
+	ret = ccm_msgbuf_order(min(dev->attrs.max_send_sge,
+				   dev->attrs.max_recv_sge));
+	if (ret < 0)
+		return ret;
+	conn->msg_order = ret;
+	qa.cap.max_send_sge = ccm_msgbuf_nr_sge(conn->msg_order);
+	qa.cap.max_recv_sge = qa.cap.max_send_sge;
 	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
 	qa.qp_type = IB_QPT_RC;
 	if (conn->kind == CCM_CONN_PASSIVE) {
@@ -1757,22 +1742,18 @@ static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 static int ccm_conn_tx_post(struct ccm_conn *conn, unsigned int i,
 			    const void *data, size_t len)
 {
-	struct ib_device *dev = conn->cm_id->device;
+	struct ib_sge sge[CCM_MSGBUF_MAX_CHUNKS];
 	struct ib_send_wr wr = {};
-	struct ib_sge sge;
 	int ret;
 
-	memcpy(conn->tx_buf[i], data, len);
-	ib_dma_sync_single_for_device(dev, conn->tx_dma[i], len,
-				      DMA_TO_DEVICE);
-	sge.addr = conn->tx_dma[i];
-	sge.length = len;
-	sge.lkey = conn->pd->local_dma_lkey;
+	memcpy(conn->tx[i].va, data, len);
+	ccm_msgbuf_sync_for_device(&conn->tx[i], conn->cm_id->device, len);
 	wr.opcode = IB_WR_SEND;
 	wr.wr_cqe = &conn->tx_cqe[i];
 	wr.send_flags = IB_SEND_SIGNALED;
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
+	wr.sg_list = sge;
+	wr.num_sge = ccm_msgbuf_sge(&conn->tx[i], len,
+				    conn->pd->local_dma_lkey, sge);
 	ret = ccm_post_send(conn->qp, &wr);
 	if (!ret)
 		conn->tx_busy[i] = true;
@@ -1872,7 +1853,7 @@ static bool ccm_conn_defer_msg(struct ccm_conn *conn, unsigned int i)
 		return false;
 	}
 	m->len = conn->rx_len[i];
-	memcpy(m->data, conn->rx_buf[i], m->len);
+	memcpy(m->data, conn->rx[i].va, m->len);
 	list_add_tail(&m->node, &conn->deferred);
 	conn->nr_deferred++;
 	return true;
@@ -1883,15 +1864,15 @@ static bool ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_path *path = conn->path;
 
-	ib_dma_sync_single_for_cpu(conn->cm_id->device, conn->rx_dma[i],
-				   conn->rx_len[i], DMA_FROM_DEVICE);
+	ccm_msgbuf_sync_for_cpu(&conn->rx[i], conn->cm_id->device,
+				conn->rx_len[i]);
 	ccm_stat_inc(path, CCM_STAT_MSGS_RECEIVED);
 	if (conn != path->cur)
 		return true;
 	ccm_path_alive(path);
 	if (!path->up)
 		return ccm_conn_defer_msg(conn, i);
-	ccm_clients_rx(path->peer, path, conn->gen, conn->rx_buf[i],
+	ccm_clients_rx(path->peer, path, conn->gen, conn->rx[i].va,
 		       conn->rx_len[i]);
 	return true;
 }
