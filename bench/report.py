@@ -94,7 +94,8 @@ def check(runs, head, find, ns_list):
             ok += 1
         else:
             bad += 1
-    for c in ('demo_bench_main', 'demo_bench_detect_default', 'demo_bench_detect_fast'):
+    for c in ('demo_bench_main', 'demo_bench_detect_default', 'demo_bench_detect_fast',
+              'demo_bench_failover'):
         verdict(any(r[0] == c and r[1] == 'PASS' for r in runs), f'case {c} passed')
     for sec, metric in head:
         mm = re.match(r'^Provisioning, n=(\d+)$', sec)
@@ -267,6 +268,27 @@ def main():
             hb = sum(1 for e in evs if e == 'CONN_LOST')
             wf = sum(1 for e in evs if e == 'WRITE_FAIL')
             add('Failure detection', f'{label}: noticed by heartbeat miss / failed write', 'trials', f'{hb} / {wf}')
+    # ---- link failover: two links, the clients' link cut ----
+    for side, cut, label, tgt in (
+            ('portdown', 'port', 'port cut, the side whose port reported it', 50),
+            ('silent', 'port', 'port cut, the silent side', None),
+            ('portdown', 'netem', 'silent cut (heartbeat path), node 1', 250),
+            ('silent', 'netem', 'silent cut (heartbeat path), node 2', 250)):
+        v = ms(pick(rows, 'failover', key='traffic_ns', side=side, cut=cut))
+        if not v:
+            continue
+        add('Link failover', f"{label}: link cut -> client's traffic verified on the other link", 'ms', v,
+            f'<= {tgt}' if tgt else '', ('yes' if v['med'] <= tgt else 'NO') if tgt else '')
+        add('Link failover', f'{label}: link cut -> client told (link_down)', 'ms',
+            ms(pick(rows, 'failover', key='told_ns', side=side, cut=cut)))
+        add('Link failover', f'{label}: link cut -> client connected on the other link', 'ms',
+            ms(pick(rows, 'failover', key='connected_ns', side=side, cut=cut)))
+    tot = [r for r in rows if r['cat'] == 'failover_total']
+    if tot:
+        cuts = sum(int(num(r.get('cuts')) or 0) for r in tot)
+        lost = sum(int(num(r.get('partner_lost')) or 0) for r in tot)
+        add('Link failover', f'false partner losses in {cuts} link cuts', 'losses', float(lost),
+            '0', 'yes' if lost == 0 else 'NO')
     rc = ms(pick(rows, 'reconnect'))
     add('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)', 'ms', rc)
     add('Reconnect', 'of which module load -> handshake connected', 'ms', ms(pick(rows, 'reconnect', key='handshake_ns')))
@@ -359,6 +381,8 @@ def main():
             ('Provisioning, n=1024', 'ccm / local floor, paired trials (median of per-trial ratios)'),
             ('Failure detection', 'heartbeat 100 ms x 3 (default): partner killed -> clients told (link_down)'),
             ('Failure detection', 'heartbeat 20 ms x 3: partner killed -> clients told (link_down)'),
+            ('Link failover', "port cut, the side whose port reported it: link cut -> client's traffic verified on the other link"),
+            ('Link failover', "silent cut (heartbeat path), node 2: link cut -> client's traffic verified on the other link"),
             ('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)'),
             ('Idle cost (connected)', "heartbeat 100 ms: time in ccm's work items (share of one CPU)"),
             ('Idle cost (connected)', "heartbeat 20 ms: time in ccm's work items (share of one CPU)"),

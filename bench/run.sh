@@ -3,7 +3,7 @@
 #
 # make bench: ccm benchmarks on the two-node QEMU cluster (Soft-RoCE).
 #
-#   bench/run.sh [--quick] [--only main|detect_default|detect_fast]...
+#   bench/run.sh [--quick] [--only main|detect_default|detect_fast|failover]...
 #                [--report-only] [--out DIR] [--check]
 #
 # Builds ccm.ko, samples/ccm_echo.ko and the baseline bench/ccm_cmbench.ko
@@ -71,20 +71,20 @@ mkdir -p "$out/logs" "$vmres"
 netdev=${BENCH_NETDEV:-udp}
 
 if [ "$quick" = 1 ]; then
-	H=2 R=2 NS="1 16 256" TR=1 S1024=1 S256=1 P1024=1 C1024=1 IDLE=3 IDLEN=1 MEM=1 DET=2
+	H=2 R=2 NS="1 16 256" TR=1 S1024=1 S256=1 P1024=1 C1024=1 IDLE=3 IDLEN=1 MEM=1 DET=2 FO=2
 else
-	H=20 R=15 NS="1 16 64 256 1024" TR=7 S1024=3 S256=5 P1024=5 C1024=5 IDLE=4 IDLEN=5 MEM=3 DET=20
+	H=20 R=15 NS="1 16 64 256 1024" TR=7 S1024=3 S256=5 P1024=5 C1024=5 IDLE=4 IDLEN=5 MEM=3 DET=20 FO=20
 fi
 H=${BENCH_H_TRIALS:-$H}
 NS=${BENCH_NS:-$NS}
 
 cases=()
 if [ ${#only[@]} -eq 0 ]; then
-	only=(main detect_default detect_fast)
+	only=(main detect_default detect_fast failover)
 fi
 for c in "${only[@]}"; do
 	case $c in
-	main|detect_default|detect_fast) cases+=("demo_bench_$c") ;;
+	main|detect_default|detect_fast|failover) cases+=("demo_bench_$c") ;;
 	*) echo "bench/run.sh: unknown case $c" >&2; exit 2 ;;
 	esac
 done
@@ -101,7 +101,8 @@ if [ "$report_only" = 0 ]; then
 	cdir=$top/tests/vm/cases
 	copies=("$cdir/demo_bench_lib.sh" "$cdir/demo_bench_main.sh"
 		"$cdir/demo_bench_detect_default.sh" "$cdir/demo_bench_detect_default.host"
-		"$cdir/demo_bench_detect_fast.sh" "$cdir/demo_bench_detect_fast.host")
+		"$cdir/demo_bench_detect_fast.sh" "$cdir/demo_bench_detect_fast.host"
+		"$cdir/demo_bench_failover.sh" "$cdir/demo_bench_failover.host")
 	cleanup() { rm -f "${copies[@]}"; }
 	trap cleanup EXIT
 	trap 'cleanup; exit 130' INT TERM
@@ -116,6 +117,10 @@ if [ "$report_only" = 0 ]; then
 			"$here/cases/bench_detect.sh" > "$cdir/demo_bench_detect_$s.sh"
 		sed -e "s/@TRIALS@/$DET/" "$here/cases/bench_detect.host" \
 			> "$cdir/demo_bench_detect_$s.host"
+	done
+	for f in sh host; do
+		sed -e "s/@TRIALS@/$FO/" "$here/cases/bench_failover.$f" \
+			> "$cdir/demo_bench_failover.$f"
 	done
 
 	# ---- run ----

@@ -64,8 +64,10 @@ KVER=${KVER:-$("$top/scripts/kver.sh")}
 G=$CCM_CACHE/guest-$KVER
 
 # maybe:NAME : only if the kernel has it (the debug kernel has no rdma_ucm, the
-# RDMA CM for user space, which only the case impostor needs)
-MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm maybe:rdma_ucm sch_netem ${CCM_VM_MODULES:-}"
+# RDMA CM for user space, which only the case impostor needs). sch_ingress,
+# cls_matchall and act_gact drop what a NIC receives (bench_failover's
+# silent cut).
+MODULES="virtio_pci virtio_net crc32_generic rdma_rxe rdma_cm maybe:rdma_ucm sch_netem maybe:sch_ingress maybe:cls_matchall maybe:act_gact ${CCM_VM_MODULES:-}"
 BINS="/usr/bin/rdma /usr/sbin/tc /usr/sbin/ip /usr/bin/kmod"
 
 kos=()
