@@ -865,6 +865,13 @@ void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
 		ccm_peer_use_rx(path, mi.arg);
 		return;
 	}
+	if (mi.type == CCM_MSG_DOWN) {
+		struct ccm_link_info li;
+
+		ccm_wire_msg_link(msg, &li);
+		ccm_peer_down_rx(path, &li);
+		return;
+	}
 	/* The partner's clients talk to ours on the clients' link only. */
 	if (!ccm_peer_clients_rx(path)) {
 		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);

@@ -254,6 +254,16 @@ struct ccm_path {
 	 * while it is up, by what fails it; ccm_peer_path_down() takes it.
 	 */
 	int down_reason;
+	/*
+	 * Set with the failure that takes it down, for ccm_peer_path_down():
+	 * the failure is the link's for sure (a local port event or device
+	 * removal, or the partner said so: @down_told), not maybe the
+	 * partner's death.
+	 */
+	bool down_known;
+	bool down_told;
+	u32 down_gen;			/* the connection it lost last */
+	struct sockaddr_storage self_addr;	/* our end, as last connected */
 	struct ccm_conn *listener;
 	struct ccm_conn *cur;		/* the connection the FSM uses */
 	u32 cur_gen;			/* its generation, kept after release */
@@ -334,6 +344,8 @@ struct ccm_peer {
 	u16 use_seen;			/* follower: newest USE taken; 0: none */
 	unsigned int nr_up;		/* links connected */
 	unsigned long pending_links;	/* failed, not yet judged: BIT(idx) */
+	unsigned long known_links;	/* of those: surely the link's fault */
+	unsigned long told_links;	/* of those: the partner told us */
 	u64 pending_since;		/* the first of them failed */
 	bool redundancy_lost;		/* reported, not restored since */
 	enum ccm_state state;		/* the partner's, for sysfs */
@@ -371,6 +383,8 @@ void ccm_peer_device_gone(struct ccm_peer *peer, struct ib_device *dev);
 void ccm_peer_state_changed(struct ccm_peer *peer);
 void ccm_peer_partner_seen(struct ccm_path *path, u64 node_id, u64 epoch);
 void ccm_peer_use_rx(struct ccm_path *path, u16 seq);
+struct ccm_link_info;
+void ccm_peer_down_rx(struct ccm_path *path, const struct ccm_link_info *li);
 bool ccm_peer_clients_rx(struct ccm_path *path);
 struct ccm_path *ccm_peer_live_link(struct ccm_peer *peer, u64 epoch);
 struct ccm_path *ccm_peer_route(struct ccm_peer *peer,
@@ -429,6 +443,7 @@ int ccm_post_send(struct ib_qp *qp, const struct ib_send_wr *wr);
 int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len);
 struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_path *path);
 bool ccm_rdma_ctrl_leads(struct ccm_path *path);
+void ccm_rdma_self_addr(struct ccm_path *path, struct sockaddr_storage *out);
 const char *ccm_rdma_device_name(struct ccm_path *path);
 bool ccm_addr_equal(const struct sockaddr_storage *a,
 		    const struct sockaddr_storage *b);

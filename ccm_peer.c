@@ -27,6 +27,8 @@
  * report to it with ccm_peer_path_up() and ccm_peer_path_down() from their
  * FSM, under that lock.
  */
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -235,6 +237,60 @@ void ccm_peer_use_rx(struct ccm_path *path, u16 seq)
 }
 
 /**
+ * ccm_peer_down_rx() - the partner's end of one of our links failed
+ * @path: the link the DOWN message came on
+ * @li: the partner's address on the failed link
+ *
+ * Its failure is the link's, the partner says so on another: our end is
+ * failed now (rather than after the silence) and judged at once, which
+ * moves the clients if they were on it.
+ *
+ * Context: process context (peer->work), peer->lock held.
+ */
+void ccm_peer_down_rx(struct ccm_path *path, const struct ccm_link_info *li)
+{
+	struct ccm_peer *peer = path->peer;
+	struct sockaddr_storage a = {};
+	struct ccm_path *p = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&peer->lock);
+	a.ss_family = li->family == 4 ? AF_INET : AF_INET6;
+	if (li->family == 4)
+		memcpy(&((struct sockaddr_in *)&a)->sin_addr, li->addr, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&a)->sin6_addr, li->addr, 16);
+	for (i = 0; i < peer->nr_paths && !p; i++)
+		if (ccm_addr_equal(peer->paths[i]->peer_addr, &a))
+			p = peer->paths[i];
+	if (!p || p == path) {
+		ccm_stat_inc(path, CCM_STAT_MSGS_INVALID);
+		ccm_path_error(path, "the partner reports %s link down",
+			       p ? "this very" : "an unknown");
+		return;
+	}
+	/* About a connection of that link we no longer use: too late. */
+	if (li->gen != (p->up ? p->cur_gen : p->down_gen)) {
+		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
+		return;
+	}
+	if (p->up) {
+		p->down_known = true;
+		p->down_told = true;
+		ccm_stat_inc(p, CCM_STAT_CONNS_LOST);
+		ccm_path_error(p, "the partner's end failed (told on link %u)",
+			       path->idx);
+		ccm_path_event(p, CCM_EV_CONN_LOST, p->cur_gen);
+		return;
+	}
+	if (peer->pending_links & BIT(p->idx)) {
+		peer->known_links |= BIT(p->idx);
+		peer->told_links |= BIT(p->idx);
+		mod_delayed_work(ccm_wq, &peer->verdict, 0);
+	}
+}
+
+/**
  * ccm_peer_path_up() - a link reached connected
  * @path: the link
  *
@@ -249,6 +305,7 @@ void ccm_peer_path_up(struct ccm_path *path)
 		return;
 	path->up = true;
 	peer->nr_up++;
+	ccm_rdma_self_addr(path, &path->self_addr);
 	WRITE_ONCE(peer->peer_node_id, path->peer_node_id);
 	WRITE_ONCE(peer->peer_epoch, path->peer_epoch);
 	if (peer->nr_paths > 1) {
@@ -308,23 +365,73 @@ static bool ccm_peer_proven_alive(struct ccm_peer *peer)
 	return false;
 }
 
-/* The pending link failures are link failures: report them, move on. */
-static void ccm_peer_links_failed(struct ccm_peer *peer)
+/* Our address on @path as a DOWN entry; false when it is not known. */
+static bool ccm_peer_link_info(const struct ccm_path *path,
+			       struct ccm_link_info *li)
 {
-	unsigned long pending = peer->pending_links;
+	const struct sockaddr_in *a4 = (const void *)&path->self_addr;
+	const struct sockaddr_in6 *a6 = (const void *)&path->self_addr;
+
+	memset(li, 0, sizeof(*li));
+	li->gen = path->down_gen;
+	if (!li->gen)
+		return false;
+	if (path->self_addr.ss_family == AF_INET) {
+		li->family = 4;
+		memcpy(li->addr, &a4->sin_addr, 4);
+	} else if (path->self_addr.ss_family == AF_INET6) {
+		li->family = 6;
+		memcpy(li->addr, &a6->sin6_addr, 16);
+	}
+	return li->family;
+}
+
+/*
+ * Tell the partner, on @other, that our end of @path failed: it fails its
+ * end at once rather than after the silence, and so takes the clients to
+ * another link (or, leading, chooses one) as soon as we do.
+ */
+static void ccm_peer_send_down(struct ccm_path *path, struct ccm_path *other)
+{
+	u8 msg[sizeof(struct ccm_wire_msg) + sizeof(struct ccm_wire_link)];
+	struct ccm_link_info li;
+	int len;
+
+	if (!ccm_peer_link_info(path, &li))
+		return;
+	len = ccm_wire_msg_down(msg, sizeof(msg), other->cur_gen, &li);
+	if (len < 0 || ccm_rdma_send_msg(other, msg, len))
+		ccm_path_error(other, "cannot tell the partner link %u is down (%d)",
+			       path->idx, len < 0 ? len : -EIO);
+}
+
+/*
+ * The pending link failures of @mask are link failures: report them,
+ * tell the partner of those it did not tell us, move on.
+ */
+static void ccm_peer_links_failed(struct ccm_peer *peer, unsigned long mask)
+{
+	unsigned long told = peer->told_links & mask;
 	struct ccm_path *path, *other;
 	unsigned int i;
 	int reason;
 
-	peer->pending_links = 0;
-	peer->pending_since = 0;
-	other = ccm_peer_other_up(peer, NULL);
-	for_each_set_bit(i, &pending, CCM_MAX_PATHS) {
+	peer->pending_links &= ~mask;
+	peer->known_links &= ~mask;
+	peer->told_links &= ~mask;
+	if (!peer->pending_links)
+		peer->pending_since = 0;
+	other = peer->cpath && peer->cpath->up ? peer->cpath :
+		ccm_peer_other_up(peer, NULL);
+	for_each_set_bit(i, &mask, CCM_MAX_PATHS) {
 		path = peer->paths[i];
 		ccm_pstat_inc(peer, CCM_PSTAT_LINKS_DOWN);
 		pr_warn("ccm: link %u (%pISc) down, partner still connected on link %u\n",
 			path->idx, path->peer_addr, other->idx);
 		ccm_sysfs_uevent_link(path, false);
+		/* Not for one that is back already: its new connection lives. */
+		if (!(told & BIT(i)) && !path->up)
+			ccm_peer_send_down(path, other);
 	}
 	if (peer->nr_up == 1 && !peer->redundancy_lost) {
 		peer->redundancy_lost = true;
@@ -354,8 +461,14 @@ static void ccm_peer_verdict_check(struct ccm_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	if (!peer->pending_links || peer->stopping)
 		return;
+	/* A failure known to be the link's needs no proof of life. */
+	if (peer->pending_links & peer->known_links)
+		ccm_peer_links_failed(peer, peer->pending_links &
+				      peer->known_links);
+	if (!peer->pending_links)
+		return;
 	if (ccm_peer_proven_alive(peer)) {
-		ccm_peer_links_failed(peer);
+		ccm_peer_links_failed(peer, peer->pending_links);
 		return;
 	}
 	queue_delayed_work(ccm_wq, &peer->verdict,
@@ -427,13 +540,17 @@ void ccm_peer_path_down(struct ccm_path *path)
 {
 	struct ccm_peer *peer = path->peer;
 	int reason = path->down_reason;
+	bool known = path->down_known, told = path->down_told;
 	unsigned long pending;
 	unsigned int i;
 
 	lockdep_assert_held(&peer->lock);
 	path->down_reason = CCM_DISC_PARTNER_LOST;
+	path->down_known = false;
+	path->down_told = false;
 	if (!path->up)
 		return;
+	path->down_gen = path->cur_gen;
 	path->up = false;
 	peer->nr_up--;
 	/*
@@ -450,12 +567,18 @@ void ccm_peer_path_down(struct ccm_path *path)
 		if (!peer->pending_links)
 			peer->pending_since = ktime_get_ns();
 		peer->pending_links |= BIT(path->idx);
+		if (known)
+			peer->known_links |= BIT(path->idx);
+		if (told)
+			peer->told_links |= BIT(path->idx);
 		mod_delayed_work(ccm_wq, &peer->verdict, 0);
 		return;
 	}
 	/* The last link: the partner is gone. */
 	pending = peer->pending_links;
 	peer->pending_links = 0;
+	peer->known_links = 0;
+	peer->told_links = 0;
 	peer->pending_since = 0;
 	WRITE_ONCE(peer->last_detection_ns, path->last_detection_ns);
 	if (path->silent) {

@@ -2053,6 +2053,27 @@ struct rdma_cm_id *ccm_rdma_ctrl_id(struct ccm_path *path)
 }
 
 /**
+ * ccm_rdma_self_addr() - our address on the link's current connection
+ * @path: the link
+ * @out: the address (port included); family 0 without a connection
+ *
+ * Context: process context, peer->lock held.
+ */
+void ccm_rdma_self_addr(struct ccm_path *path, struct sockaddr_storage *out)
+{
+	struct ccm_conn *conn = path->cur;
+
+	lockdep_assert_held(&path->peer->lock);
+	memset(out, 0, sizeof(*out));
+	if (!conn)
+		return;
+	if (conn->kind == CCM_CONN_PASSIVE)
+		*out = conn->dst;
+	else
+		memcpy(out, &conn->cm_id->route.addr.src_addr, sizeof(*out));
+}
+
+/**
  * ccm_rdma_ctrl_leads() - whether this node made the current connection
  * @path: the link
  *
@@ -2658,8 +2679,10 @@ restart:
 		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
 		ccm_path_error(path, "RDMA device %s removed",
 			       dev_name(&dev->dev));
-		if (conn == path->cur && path->up)
+		if (conn == path->cur && path->up) {
 			path->down_reason = CCM_DISC_DEVICE_GONE;
+			path->down_known = true;
+		}
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
 		goto restart;
@@ -2712,6 +2735,8 @@ restart:
 		ccm_path_error(path, "local port %s/%u down",
 			       dev_name(&conn->cm_id->device->dev),
 			       conn->cm_id->port_num);
+		if (conn == path->cur && path->up)
+			path->down_known = true;	/* ours, not the partner */
 		ccm_conn_fail(conn, conn->established ? CCM_EV_CONN_LOST :
 				    CCM_EV_UNREACHABLE);
 		goto restart;

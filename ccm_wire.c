@@ -468,6 +468,7 @@ static_assert(sizeof(struct ccm_wire_msg) == 24);
 static_assert(sizeof(struct ccm_wire_offer) == 60);
 static_assert(sizeof(struct ccm_wire_qp) == 8);
 static_assert(sizeof(struct ccm_wire_name) == 40);
+static_assert(sizeof(struct ccm_wire_link) == 24);
 static_assert(sizeof(struct ccm_wire_msg) + sizeof(struct ccm_wire_offer) +
 	      CCM_MAX_QPS * sizeof(struct ccm_wire_qp) <= CCM_MSG_MAX);
 
@@ -535,6 +536,38 @@ static void *ccm_wire_msg_reserve(void *buf, size_t cap, size_t need)
 	m->length = cpu_to_be32(len + need);
 	be16_add_cpu(&m->count, 1);
 	return (u8 *)buf + len;
+}
+
+/**
+ * ccm_wire_msg_down() - build a whole DOWN message
+ * @buf: the buffer
+ * @cap: its size
+ * @gen: the control connection's generation (of the link it goes on)
+ * @link: the sender's address on the link that failed
+ *
+ * Context: any.
+ * Return: the message's length, -EINVAL for a family other than 4 or 6 or
+ * a generation of 0, or -ENOSPC when @cap cannot hold it.
+ */
+int ccm_wire_msg_down(void *buf, size_t cap, u32 gen,
+		      const struct ccm_link_info *link)
+{
+	struct ccm_wire_link *w;
+	int ret;
+
+	if ((link->family != 4 && link->family != 6) || !link->gen)
+		return -EINVAL;
+	ret = ccm_wire_msg_init(buf, cap, CCM_MSG_DOWN, gen);
+	if (ret)
+		return ret;
+	w = ccm_wire_msg_reserve(buf, cap, sizeof(*w));
+	if (!w)
+		return -ENOSPC;
+	memset(w, 0, sizeof(*w));
+	w->family = link->family;
+	w->gen = cpu_to_be32(link->gen);
+	memcpy(w->addr, link->addr, link->family == 4 ? 4 : 16);
+	return ccm_wire_msg_finish(buf);
 }
 
 /**
@@ -646,6 +679,29 @@ static bool ccm_wire_name_in(const char *name, const void *buf, size_t upto,
 	return false;
 }
 
+/* The rest of a DOWN message: exactly one valid link entry. */
+static enum ccm_wire_status
+ccm_wire_msg_down_check(const struct ccm_wire_msg *m, u32 mlen,
+			struct ccm_msg_info *out)
+{
+	const struct ccm_wire_link *w = (const void *)(m + 1);
+
+	if (be16_to_cpu(m->count) != 1)
+		return CCM_WIRE_FIELD;
+	if (mlen != sizeof(*m) + sizeof(*w))
+		return CCM_WIRE_LENGTH;
+	if ((w->family != 4 && w->family != 6) || !w->gen ||
+	    memchr_inv(w->reserved, 0, sizeof(w->reserved)) ||
+	    (w->family == 4 && memchr_inv(w->addr + 4, 0, 12)))
+		return CCM_WIRE_FIELD;
+	out->type = m->type;
+	out->gen = be32_to_cpu(m->gen);
+	out->length = mlen;
+	out->count = 1;
+	out->arg = 0;
+	return CCM_WIRE_OK;
+}
+
 /**
  * ccm_wire_msg_decode() - validate a whole control message
  * @buf: the message as received
@@ -655,7 +711,9 @@ static bool ccm_wire_name_in(const char *name, const void *buf, size_t upto,
  * Checks the header, the CRC over the whole message, and every entry: it
  * lies inside the message, its name is valid and unique in the message,
  * QP counts are 1 to CCM_MAX_QPS, and the entries fill the message
- * exactly. After this, ccm_wire_msg_offer() and ccm_wire_msg_name() may
+ * exactly; a DOWN message has one link entry, family 4 or 6 and a nonzero
+ * generation. After this,
+ * ccm_wire_msg_offer(), ccm_wire_msg_name() and ccm_wire_msg_link() may
  * walk the entries without further checks.
  *
  * Context: any.
@@ -695,6 +753,8 @@ enum ccm_wire_status ccm_wire_msg_decode(const void *buf, size_t len,
 	count = be16_to_cpu(m->count);
 	if (count > CCM_MAX_CLIENTS || (use && count))
 		return CCM_WIRE_FIELD;
+	if (m->type == CCM_MSG_DOWN)
+		return ccm_wire_msg_down_check(m, mlen, out);
 
 	off = sizeof(*m);
 	for (i = 0; i < count; i++) {
@@ -768,6 +828,23 @@ void ccm_wire_msg_offer(const void *buf, size_t *off,
 	out->answers = be32_to_cpu(w->answers);
 	out->qps = (const struct ccm_wire_qp *)(w + 1);
 	*off += sizeof(*w) + out->nr_qps * sizeof(struct ccm_wire_qp);
+}
+
+/**
+ * ccm_wire_msg_link() - the link entry of a validated DOWN message
+ * @buf: a DOWN message ccm_wire_msg_decode() accepted
+ * @out: the entry
+ *
+ * Context: any.
+ */
+void ccm_wire_msg_link(const void *buf, struct ccm_link_info *out)
+{
+	const struct ccm_wire_link *w = (const void *)((const u8 *)buf +
+						       sizeof(struct ccm_wire_msg));
+
+	out->family = w->family;
+	out->gen = be32_to_cpu(w->gen);
+	memcpy(out->addr, w->addr, sizeof(out->addr));
 }
 
 /**

@@ -22,9 +22,10 @@
 #define CCM_WIRE_VERSION	3
 /*
  * Control messages carry their own version: 2 added the answered
- * incarnation to OFFER entries, 3 the READ depth of the offered QPs.
+ * incarnation to OFFER entries, 3 the READ depth of the offered QPs, 4
+ * the DOWN message.
  */
-#define CCM_MSG_VERSION		3
+#define CCM_MSG_VERSION		4
 
 #define CCM_MAGIC_CM		0x43434d43	/* "CCMC" CM private data */
 #define CCM_MAGIC_DESC		0x43434d44	/* "CCMD" sentinel descriptor */
@@ -195,6 +196,12 @@ enum ccm_msg_type {
 	 * no entries, the choice's sequence number in ->arg.
 	 */
 	CCM_MSG_USE = 4,
+	/*
+	 * Several links: the sender's end of a link failed (one struct
+	 * ccm_wire_link entry, the sender's address on it); the receiver
+	 * fails its end too, without waiting for the silence.
+	 */
+	CCM_MSG_DOWN = 5,
 	CCM_MSG_NR
 };
 
@@ -226,6 +233,14 @@ struct ccm_wire_offer {
 struct ccm_wire_qp {
 	__be32 qpn;
 	__be32 psn;		/* the sender's send PSN for this QP */
+} __packed;
+
+/* DOWN entry: which link failed, and on which of its connections. */
+struct ccm_wire_link {
+	u8 family;		/* 4 or 6 */
+	u8 reserved[3];
+	__be32 gen;		/* the generation of the connection that failed */
+	u8 addr[16];		/* the sender's; IPv4: the first 4 bytes */
 } __packed;
 
 /* READY and GONE entry. */
@@ -308,6 +323,13 @@ struct ccm_msg_info {
 	u16 arg;
 };
 
+/* A DOWN message's entry: family 4 or 6, the address in network order. */
+struct ccm_link_info {
+	u8 family;
+	u32 gen;
+	u8 addr[16];
+};
+
 struct ccm_offer_info {
 	char name[CCM_NAME_MAX];
 	u32 incarnation;
@@ -340,6 +362,9 @@ void ccm_wire_msg_offer(const void *buf, size_t *off,
 			struct ccm_offer_info *out);
 void ccm_wire_msg_name(const void *buf, size_t *off,
 		       struct ccm_name_info *out);
+int ccm_wire_msg_down(void *buf, size_t cap, u32 gen,
+		      const struct ccm_link_info *link);
+void ccm_wire_msg_link(const void *buf, struct ccm_link_info *out);
 
 void ccm_wire_cm_encode(struct ccm_wire_cm *w, const struct ccm_cm_info *in);
 enum ccm_wire_status ccm_wire_cm_decode(const void *buf, size_t len,

@@ -174,6 +174,17 @@ static bool msg_check_entries(struct kunit *test, const u8 *buf, size_t len,
 	KUNIT_EXPECT_EQ(test, mi->length, msg_len(buf));
 	if (mi->length > len || mi->count > CCM_MAX_CLIENTS)
 		return false;
+	if (mi->type == CCM_MSG_DOWN) {
+		struct ccm_link_info li;
+
+		KUNIT_EXPECT_EQ(test, mi->count, 1);
+		KUNIT_EXPECT_EQ(test, (size_t)mi->length,
+				HDR + sizeof(struct ccm_wire_link));
+		ccm_wire_msg_link(buf, &li);
+		KUNIT_EXPECT_TRUE(test, li.family == 4 || li.family == 6);
+		KUNIT_EXPECT_NE(test, li.gen, 0U);
+		return mi->count == 1 && (li.family == 4 || li.family == 6);
+	}
 
 	names = kcalloc(CCM_MAX_CLIENTS, CCM_NAME_MAX, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, names);
@@ -284,9 +295,9 @@ static const u32 gold_qpn[2] = { 0x111, 0x222 };
 static const u32 gold_psn[2] = { 0xabcdef, 0x123456 };
 
 static const u8 offer_gold[100] = {
-	0x43, 0x43, 0x4d, 0x58, 0x03, 0x01, 0x00, 0x18,
+	0x43, 0x43, 0x4d, 0x58, 0x04, 0x01, 0x00, 0x18,
 	0x00, 0x00, 0x00, 0x64, 0x21, 0x22, 0x23, 0x24,
-	0x00, 0x01, 0x00, 0x00, 0xfb, 0xe8, 0xd7, 0x2a,
+	0x00, 0x01, 0x00, 0x00, 0x8b, 0x6a, 0x7c, 0xa7,
 	0x71, 0x2d, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -300,9 +311,9 @@ static const u8 offer_gold[100] = {
 };
 
 static const u8 gone_gold[104] = {
-	0x43, 0x43, 0x4d, 0x58, 0x03, 0x03, 0x00, 0x18,
+	0x43, 0x43, 0x4d, 0x58, 0x04, 0x03, 0x00, 0x18,
 	0x00, 0x00, 0x00, 0x68, 0x21, 0x22, 0x23, 0x24,
-	0x00, 0x02, 0x00, 0x00, 0x50, 0x06, 0x7c, 0xb5,
+	0x00, 0x02, 0x00, 0x00, 0xc3, 0xa8, 0x2b, 0x27,
 	0x61, 0x6c, 0x70, 0x68, 0x61, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -553,12 +564,85 @@ static void msg_use(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, msg_try(test, buf, len, &mi), CCM_WIRE_FIELD);
 }
 
+/*
+ * DOWN: one link entry (family 4 or 6, a generation, the address); the
+ * builder refuses what the decoder would, and the decoder refuses a
+ * family, generation, reserved byte, IPv4 tail, count, length or arg that
+ * do not fit.
+ */
+static void msg_down(struct kunit *test)
+{
+	static const struct ccm_link_info v4 = {
+		.family = 4, .gen = 0x01020304, .addr = { 169, 254, 1, 2 },
+	};
+	static const struct ccm_link_info v6 = {
+		.family = 6, .gen = 7,
+		.addr = { 0xfe, 0x80, [8] = 0x02, [15] = 0x42 },
+	};
+	const size_t len = HDR + sizeof(struct ccm_wire_link);
+	struct ccm_wire_msg *m;
+	struct ccm_link_info li;
+	struct ccm_msg_info mi;
+	u8 buf[HDR + 2 * sizeof(struct ccm_wire_link)];
+	u8 *w = buf + HDR;
+
+	m = (void *)buf;
+	li = v4;
+	li.family = 5;
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_down(buf, sizeof(buf), GEN, &li),
+			-EINVAL);
+	li = v4;
+	li.gen = 0;
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_down(buf, sizeof(buf), GEN, &li),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ccm_wire_msg_down(buf, len - 1, GEN, &v4),
+			-ENOSPC);
+
+	KUNIT_ASSERT_EQ(test, ccm_wire_msg_down(buf, sizeof(buf), GEN, &v4),
+			(int)len);
+	KUNIT_ASSERT_EQ(test, msg_try(test, buf, len, &mi), CCM_WIRE_OK);
+	KUNIT_EXPECT_EQ(test, mi.type, CCM_MSG_DOWN);
+	KUNIT_EXPECT_EQ(test, mi.count, 1);
+	ccm_wire_msg_link(buf, &li);
+	KUNIT_EXPECT_EQ(test, li.family, 4);
+	KUNIT_EXPECT_EQ(test, li.gen, v4.gen);
+	KUNIT_EXPECT_EQ(test, memcmp(li.addr, v4.addr, 16), 0);
+
+	KUNIT_ASSERT_EQ(test, ccm_wire_msg_down(buf, sizeof(buf), GEN, &v6),
+			(int)len);
+	KUNIT_ASSERT_EQ(test, msg_try(test, buf, len, &mi), CCM_WIRE_OK);
+	ccm_wire_msg_link(buf, &li);
+	KUNIT_EXPECT_EQ(test, li.family, 6);
+	KUNIT_EXPECT_EQ(test, li.gen, 7U);
+	KUNIT_EXPECT_EQ(test, memcmp(li.addr, v6.addr, 16), 0);
+
+#define DOWN_BAD(what, st) do {						\
+		KUNIT_ASSERT_EQ(test, ccm_wire_msg_down(buf, sizeof(buf),	\
+							GEN, &v4), (int)len); \
+		what;							\
+		msg_reseal(buf);					\
+		KUNIT_EXPECT_EQ(test, msg_try(test, buf, msg_len(buf), &mi), \
+				st);					\
+	} while (0)
+	DOWN_BAD(w[0] = 5, CCM_WIRE_FIELD);			/* family */
+	DOWN_BAD(memset(w + 4, 0, 4), CCM_WIRE_FIELD);		/* generation */
+	DOWN_BAD(w[2] = 1, CCM_WIRE_FIELD);			/* reserved */
+	DOWN_BAD(w[8 + 15] = 1, CCM_WIRE_FIELD);		/* IPv4 tail */
+	DOWN_BAD(m->arg = cpu_to_be16(1), CCM_WIRE_FIELD);
+	DOWN_BAD(m->count = cpu_to_be16(2), CCM_WIRE_FIELD);
+	DOWN_BAD(m->count = 0, CCM_WIRE_FIELD);
+	DOWN_BAD(put_unaligned_be32(len + sizeof(struct ccm_wire_link),
+				    &m->length), CCM_WIRE_LENGTH);
+	DOWN_BAD(put_unaligned_be32(len - 1, &m->length), CCM_WIRE_LENGTH);
+#undef DOWN_BAD
+}
+
 /* ---- 2. Builder limits ---- */
 
 static void msg_init_limits(struct kunit *test)
 {
 	static const u8 want[HDR] = {
-		0x43, 0x43, 0x4d, 0x58, 0x03, 0x02, 0x00, 0x18,
+		0x43, 0x43, 0x4d, 0x58, 0x04, 0x02, 0x00, 0x18,
 		0x00, 0x00, 0x00, 0x18, 0x21, 0x22, 0x23, 0x24,
 	};
 	u8 buf[HDR + 8];
@@ -1160,7 +1244,9 @@ static const struct msg_case msg_cases[] = {
 	PATCH("version 1", BO, H(version), 1, 1, CCM_WIRE_VERSION_BAD),
 	PATCH("version 2 (no READ depth)", BO, H(version), 1, 2,
 	      CCM_WIRE_VERSION_BAD),
-	PATCH("version 4", BO, H(version), 1, 4, CCM_WIRE_VERSION_BAD),
+	PATCH("version 3 (no DOWN)", BO, H(version), 1, 3,
+	      CCM_WIRE_VERSION_BAD),
+	PATCH("version 5", BO, H(version), 1, 5, CCM_WIRE_VERSION_BAD),
 	PATCH("version 0xff", BG, H(version), 1, 0xff, CCM_WIRE_VERSION_BAD),
 	PATCH("hdr_len 0", BR, H(hdr_len), 2, 0, LENGTH),
 	PATCH("hdr_len 23", BR, H(hdr_len), 2, HDR - 1, LENGTH),
@@ -1625,6 +1711,7 @@ static struct kunit_case ccm_msg_cases[] = {
 	KUNIT_CASE(msg_names_roundtrip),
 	KUNIT_CASE(msg_empty),
 	KUNIT_CASE(msg_use),
+	KUNIT_CASE(msg_down),
 	KUNIT_CASE(msg_init_limits),
 	KUNIT_CASE(msg_add_nospace),
 	KUNIT_CASE(msg_max_size),

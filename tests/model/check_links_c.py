@@ -81,12 +81,15 @@ RULES = [
      ["if (!path->up) continue;",
       "if (path->up && path->alive_ns > peer->pending_since) return true;"]),
     ("ccm_peer.c", "ccm_peer_verdict_check",
-     "proof of life makes the pending failures link failures",
-     ["if (ccm_peer_proven_alive(peer)) { ccm_peer_links_failed(peer);"]),
+     "failures known to be the link's are link failures at once; proof of "
+     "life makes the other pending failures link failures",
+     ["if (peer->pending_links & peer->known_links) ccm_peer_links_failed(peer, peer->pending_links & peer->known_links);",
+      "if (ccm_peer_proven_alive(peer)) { ccm_peer_links_failed(peer, peer->pending_links);"]),
     ("ccm_peer.c", "ccm_peer_links_failed",
      "link failures: the clients move only if their link is down (leader "
      "chooses, follower waits for a USE)",
-     ["peer->pending_links = 0;",
+     ["peer->pending_links &= ~mask;",
+      "if (!peer->pending_links) peer->pending_since = 0;",
       "if (!peer->cpath || peer->cpath->up) return;",
       "if (ccm_peer_leads(peer)) ccm_peer_choose(peer, reason); else ccm_peer_set_cpath(peer, NULL, reason);"]),
     ("ccm_path.c", "ccm_path_alive",

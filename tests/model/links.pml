@@ -106,6 +106,10 @@ byte cgen[2];		/* generation of the connection cpath was set on */
 byte useq;		/* leader: peer->use_seq */
 byte useen[2];		/* peer->use_seen (the follower's matters) */
 byte pend[2];		/* peer->pending_links, a mask */
+byte known[2];		/* peer->known_links: of pend, failures known to be
+			 * the link's (a local port event or device removal,
+			 * or the partner's DOWN message): judged at once */
+byte lfm;		/* links_failed()'s mask */
 byte alv[2];		/* up links with a sign of the partner's life since
 			 * the first pending failure (alive_ns > pending_since) */
 
@@ -322,25 +326,38 @@ inline path_down()
 		:: pend[n] == 0 -> alv[n] = 0	/* pending_since = now */
 		:: else
 		fi;
-		pend[n] = pend[n] | (1 << k)
+		pend[n] = pend[n] | (1 << k);
+		/* the link's own fault for sure, or maybe the partner's death */
+		if
+		:: known[n] = known[n] | (1 << k)
+		:: skip
+		fi
 	:: else ->
 		/* property 1: the verdict only with every link down here */
 		assert(!lup[IX(n, 0)] && !lup[IX(n, 1)]);
 		printf("MSC: node %d: partner lost\n", n);
-		pend[n] = 0; alv[n] = 0;
+		pend[n] = 0; alv[n] = 0; known[n] = 0;
 		clients_down();
 		cpath[n] = 0;
 		useen[n] = 0
 	fi
 }
 
-/* ccm_peer_links_failed(): the partner lives, the pending failures are
- * link failures; the clients move if their link is down */
-inline links_failed()
+/* ccm_peer_links_failed(): the pending failures of mask M are link
+ * failures (the partner lives, or they are known to be the link's); the
+ * clients move if their link is down */
+inline links_failed(M)
 {
 	assert(UPMASK(n) != 0);
-	printf("MSC: node %d: pending link failures judged link failures\n", n);
-	pend[n] = 0; alv[n] = 0;
+	lfm = M;
+	printf("MSC: node %d: pending link failures %d judged link failures\n", n, lfm);
+	pend[n] = pend[n] & ~lfm;
+	known[n] = known[n] & ~lfm;
+	if
+	:: pend[n] == 0 -> alv[n] = 0
+	:: else
+	fi;
+	lfm = 0;
 	if
 	:: cpath[n] != 0 && !lup[IX(n, cpath[n] - 1)] ->
 		if
@@ -468,7 +485,10 @@ end:
 	 * partner's heartbeat moving now */
 	:: atomic { !stop && pend[n] != 0 &&
 		    ((alv[n] & UPMASK(n)) != 0 || HB(0) || HB(1)) ->
-		links_failed(); CLEAR }
+		links_failed(pend[n]); CLEAR }
+	/* ... or the failures known to be the link's, without that sign */
+	:: atomic { !stop && (pend[n] & known[n]) != 0 ->
+		links_failed(pend[n] & known[n]); CLEAR }
 	/* the client's memory registration completes */
 	:: atomic { !stop && rts[n] && !regd[n] -> regd[n] = 1; sync(); CLEAR }
 	od

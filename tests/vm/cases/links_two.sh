@@ -19,6 +19,9 @@
 #      the host ~0.7 s): the partner is lost at the last one, its state
 #      leaves connected, the client is told "partner lost"; both links and
 #      the client come back by themselves.
+# In phases 1 and 2 node 1's port event fails the link at once, and node 1
+# tells node 2 so on the other link (a DOWN message): node 2 fails its end
+# at once too instead of waiting for the silence, and says so.
 # Then node 1 fails links itself, the local ways (the port event fails the
 # link at once on node 1; node 2 sees silence):
 #   4. `ip link set ethN down` of the link without the clients for 2 s:
@@ -95,6 +98,17 @@ phase1() {
 	grep -q "CCM_REDUNDANCY=lost" /tmp/uevents || fail "no CCM_REDUNDANCY=lost uevent"
 	[ "$(grep -c CCM_REDUNDANCY=restored /tmp/uevents)" -ge 2 ] ||
 		fail "no CCM_REDUNDANCY=restored uevent after link $OTHER came back"
+	told_down $OTHER 1
+}
+
+# told_down LINK N: node 2 failed LINK N times in all because node 1 said
+# its end failed (told on the surviving link), never for silence
+told_down() {
+	local addr n
+	[ "$NODE" = 2 ] || return 0
+	addr=$(cat $CCM_SYSFS/links/$1/peer_addr)
+	n=$(dmesg | grep -c "ccm: $addr: the partner's end failed (told on link $((1 - $1)))")
+	expect_eq "link$1_told_down" "$n" "$2"
 }
 
 # Phase 2: the clients' link cut: "link down", back on the other link.
@@ -126,6 +140,7 @@ phase2() {
 	expect_eq echo0_connects_2 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 2
 	expect_eq partner_lost_2 "$(counter partner_lost)" 0
 	expect_ge links_down_2 "$(counter links_down)" 2
+	if [ "$CL" = 1 ]; then told_down 1 1; else told_down 0 1; fi
 }
 # Phase 3: both links cut, the clients' last: the partner is lost, as with one link.
 phase3() {
