@@ -6,8 +6,8 @@
 
 Reads logs/demo_bench_*/node*.log (console logs of every boot), writes
 raw.csv (one row per trial and metric), results.csv and results.md (the
-table: median, min, max, trials, target), provisioning.png and
-detection.png. Prints results.md.
+table: median, min, max, trials, target), provisioning.png,
+detection.png and failover.png. Prints results.md.
 """
 import argparse
 import csv
@@ -471,6 +471,29 @@ def main():
         ax.legend()
         fig.tight_layout()
         fig.savefig(os.path.join(a.out, 'detection.png'), dpi=110)
+        plt.close(fig)
+
+    fo = [(label, cut, [v / 1e6 for v in pick(rows, 'failover', key='traffic_ns', side=side, cut=cut)
+                        if v is not None])
+          for label, cut, side in (('port cut\nnode 1 (its port)', 'port', 'portdown'),
+                                   ('port cut\nnode 2', 'port', 'silent'),
+                                   ('silent cut\nnode 1', 'netem', 'portdown'),
+                                   ('silent cut\nnode 2', 'netem', 'silent'))]
+    fo = [f for f in fo if f[2]]
+    if fo:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        ax.boxplot([f[2] for f in fo], labels=[f'{f[0]}\nn={len(f[2])}' for f in fo], showfliers=False)
+        for i, f in enumerate(fo, 1):
+            ax.plot([i + (j % 7 - 3) * 0.02 for j in range(len(f[2]))], f[2], 'o', alpha=0.6)
+        ax.axhline(250, color='r', ls='--', lw=1, label='target, silent cut: 250 ms')
+        ax.axhline(50, color='m', ls=':', lw=1, label='target, port cut (port side): 50 ms')
+        ax.set_ylabel("link cut -> client's traffic verified (ms)")
+        ax.set_ylim(bottom=0)
+        ax.set_title('Link failover, two links (QEMU TCG, Soft-RoCE)')
+        ax.grid(True, axis='y', alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(a.out, 'failover.png'), dpi=110)
         plt.close(fig)
     return rc
 
