@@ -7,6 +7,7 @@
  * being freed.
  */
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -61,7 +62,8 @@ int ccm_msgbuf_order(u32 max_sge)
  * caller calls either way.
  *
  * Context: process context; may sleep.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EINVAL for an @order that makes more chunks than a buffer
+ * holds, or -ENOMEM.
  */
 int ccm_msgbuf_alloc(struct ccm_msgbuf *b, struct ib_device *dev,
 		     unsigned int order, enum dma_data_direction dir)
@@ -138,13 +140,21 @@ unsigned int ccm_msgbuf_sge(const struct ccm_msgbuf *b, size_t len, u32 lkey,
 	return i;
 }
 
-/* Sync the first @len bytes, chunk by chunk, one way or the other. */
+/*
+ * Sync the first @len bytes, chunk by chunk, one way or the other. The CPU
+ * reaches them through the vmap() alias, which caches that tell virtual
+ * addresses apart keep separately from the linear map the DMA API syncs:
+ * that alias is flushed before the device reads and invalidated after it
+ * wrote (no-ops where caches do not alias).
+ */
 static void ccm_msgbuf_sync(const struct ccm_msgbuf *b, struct ib_device *dev,
 			    size_t len, bool for_cpu)
 {
-	size_t chunk = ccm_msgbuf_chunk(b->order), n;
+	size_t chunk = ccm_msgbuf_chunk(b->order), n, all = len;
 	unsigned int i;
 
+	if (!for_cpu)
+		flush_kernel_vmap_range(b->va, all);
 	for (i = 0; i < b->nr && len; i++, len -= n) {
 		n = min(len, chunk);
 		if (for_cpu)
@@ -153,6 +163,8 @@ static void ccm_msgbuf_sync(const struct ccm_msgbuf *b, struct ib_device *dev,
 			ib_dma_sync_single_for_device(dev, b->dma[i], n,
 						      b->dir);
 	}
+	if (for_cpu)
+		invalidate_kernel_vmap_range(b->va, all);
 }
 
 /**

@@ -245,7 +245,8 @@ void ccm_peer_use_rx(struct ccm_path *path, u16 seq)
  * failed now (rather than after the silence) and judged at once, which
  * moves the clients if they were on it.
  *
- * Context: process context (peer->work), peer->lock held.
+ * Context: process context, peer->lock held, not inside the failed
+ * link's FSM (peer->work, or the deferred messages of @path's FSM).
  */
 void ccm_peer_down_rx(struct ccm_path *path, const struct ccm_link_info *li)
 {
@@ -400,9 +401,12 @@ static void ccm_peer_send_down(struct ccm_path *path, struct ccm_path *other)
 	if (!ccm_peer_link_info(path, &li))
 		return;
 	len = ccm_wire_msg_down(msg, sizeof(msg), other->cur_gen, &li);
-	if (len < 0 || ccm_rdma_send_msg(other, msg, len))
-		ccm_path_error(other, "cannot tell the partner link %u is down (%d)",
-			       path->idx, len < 0 ? len : -EIO);
+	/* A hint: the partner notices by itself, just later. */
+	if (len >= 0)
+		len = ccm_rdma_send_hint(other, msg, len);
+	if (len < 0)
+		pr_info("ccm: link %u: partner not told it is down (%d)\n",
+			path->idx, len);
 }
 
 /*
@@ -421,8 +425,17 @@ static void ccm_peer_links_failed(struct ccm_peer *peer, unsigned long mask)
 	peer->told_links &= ~mask;
 	if (!peer->pending_links)
 		peer->pending_since = 0;
-	other = peer->cpath && peer->cpath->up ? peer->cpath :
-		ccm_peer_other_up(peer, NULL);
+	/*
+	 * An up link, one not judged here if there is one (one of @mask may
+	 * be back already); there is always an up link while any is pending.
+	 */
+	other = peer->cpath && peer->cpath->up &&
+		!(mask & BIT(peer->cpath->idx)) ? peer->cpath : NULL;
+	for (i = 0; i < peer->nr_paths && !other; i++)
+		if (peer->paths[i]->up && !(mask & BIT(i)))
+			other = peer->paths[i];
+	if (!other)
+		other = ccm_peer_other_up(peer, NULL);
 	for_each_set_bit(i, &mask, CCM_MAX_PATHS) {
 		path = peer->paths[i];
 		ccm_pstat_inc(peer, CCM_PSTAT_LINKS_DOWN);
@@ -567,6 +580,9 @@ void ccm_peer_path_down(struct ccm_path *path)
 		if (!peer->pending_links)
 			peer->pending_since = ktime_get_ns();
 		peer->pending_links |= BIT(path->idx);
+		/* What this failure is; not what an earlier one of it was. */
+		peer->known_links &= ~BIT(path->idx);
+		peer->told_links &= ~BIT(path->idx);
 		if (known)
 			peer->known_links |= BIT(path->idx);
 		if (told)

@@ -1366,11 +1366,6 @@ static void ccm_conn_connect(struct ccm_conn *conn)
 	}
 }
 
-/*
- * Register the sentinel on this connection's PD and describe it in the
- * send buffer. The active side SENDs the descriptor right behind the
- * REG_MR; the passive side puts it in its REP once the REG_MR completed.
- */
 /* Map @len bytes at @off of the connection's sentinel into @mr, anew. */
 static int ccm_conn_map_sentinel(struct ccm_conn *conn, struct ib_mr *mr,
 				 unsigned int off, unsigned int len)
@@ -1389,6 +1384,12 @@ static int ccm_conn_map_sentinel(struct ccm_conn *conn, struct ib_mr *mr,
 	return 0;
 }
 
+/*
+ * Register the sentinel on this connection's PD, as its two MRs, and
+ * describe it in the send buffer. The active side SENDs the descriptor
+ * right behind the two REG_MRs; the passive side puts it in its REP once
+ * they completed.
+ */
 static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 {
 	struct ccm_path *path = conn->path;
@@ -2038,6 +2039,40 @@ out:
 }
 
 /**
+ * ccm_rdma_send_hint() - send a message the partner can do without
+ * @path: the link
+ * @msg: the message
+ * @len: its length, at most CCM_MSG_MAX
+ *
+ * Like ccm_rdma_send_msg(), but only straight into a free send buffer:
+ * when it would have to wait (all in flight, or messages queued before
+ * it), it is dropped, and nothing else is; a hint must never cost the
+ * link it goes on. A post that fails still fails the connection.
+ *
+ * Context: process context, peer->lock held.
+ * Return: 0 when sent, -EBUSY when dropped, else a negative errno.
+ */
+int ccm_rdma_send_hint(struct ccm_path *path, const void *msg, size_t len)
+{
+	struct ccm_conn *conn = path->cur;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&path->peer->lock);
+	if (!conn || !conn->ready)
+		return -ENOTCONN;
+	if (len > CCM_MSG_MAX)
+		return -EMSGSIZE;
+	i = list_empty(&conn->txq) ? ccm_conn_tx_free(conn) : CCM_NR_TX;
+	if (i == CCM_NR_TX)
+		return -EBUSY;
+	ret = ccm_conn_tx_post(conn, i, msg, len);
+	if (ret)
+		ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
+	return ret;
+}
+
+/**
  * ccm_rdma_ctrl_id() - the current control connection's CM id
  * @path: the link
  *
@@ -2098,7 +2133,7 @@ static const char *ccm_conn_op(struct ccm_conn *conn, unsigned int bit,
 		*status = conn->recv_status;
 		return "descriptor_recv";
 	case CCM_CEV_REG:
-		*status = conn->reg_status;
+		*status = ccm_conn_reg_status(conn);
 		return "reg_mr";
 	case CCM_CEV_SEND:
 		*status = conn->send_status;
