@@ -17,7 +17,6 @@
  * never races with the worker's own mailbox writes.
  */
 #include <linux/jiffies.h>
-#include <linux/random.h>
 
 #include <rdma/ib_verbs.h>
 
@@ -45,13 +44,6 @@ static void ccm_beat_fire(struct timer_list *t)
 	m = tg->m;
 	m.heartbeat = ++b->count;
 	m.seq = ++b->seq;
-	if (ccm_rogue_is(EPOCH))
-		m.writer_epoch = ~m.writer_epoch;
-	if (ccm_rogue_is(FLOOD)) {
-		/* Any message, of any generation. */
-		m.msg = 1 + get_random_u32_below(CCM_MBOX_NR - 1);
-		m.gen = get_random_u32_below(4) ? m.gen : m.gen + 1;
-	}
 	ccm_wire_mbox_encode(tg->buf, &m);
 	ib_dma_sync_single_for_device(tg->dev, tg->dma,
 				      sizeof(struct ccm_wire_mbox),

@@ -360,14 +360,6 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		strscpy(o.name, "flood0", sizeof(o.name));
 	if (ccm_msgbuf_add_offer(mb, &o, link->qpn, link->psn))
 		return;		/* not offered: the next sync tries again */
-	if (ccm_rogue_is(OFFER)) {
-		/* Test only: claim more QPs than the limit in this entry. */
-		struct ccm_wire_msg *m = mb->buf;
-		struct ccm_wire_offer *w = mb->buf + be32_to_cpu(m->length) -
-			sizeof(*w) - o.nr_qps * sizeof(struct ccm_wire_qp);
-
-		w->nr_qps = cpu_to_be16(CCM_MAX_QPS + 1);
-	}
 	/* Test only: flood1..flood64, one more client than a node can have. */
 	for (i = 1; ccm_rogue_is(NAMES) && i <= CCM_MAX_CLIENTS; i++) {
 		snprintf(o.name, sizeof(o.name), "flood%u", i);

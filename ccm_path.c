@@ -596,8 +596,6 @@ int ccm_path_create(struct ccm_peer *peer, unsigned int idx,
 	si.mbox_offset = CCM_MBOX_OFFSET;
 	si.state = CCM_S_INITIAL;
 	ccm_wire_sentinel_encode(page_address(path->sentinel), &si);
-	if (ccm_rogue_is(SENTINEL))
-		((u8 *)page_address(path->sentinel))[8] ^= 0xff;
 
 	/* From here on the kobject's release frees the link. */
 	ret = ccm_sysfs_add_path(path);

@@ -982,8 +982,6 @@ static int ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 			return ret;
 		p->private_data_len = sizeof(*priv);
 	}
-	if (ccm_rogue_is(PRIVDATA))
-		get_random_bytes(priv, p->private_data_len);
 	if (ccm_rogue_is(TRUNCATED))
 		p->private_data_len = 10;
 	p->responder_resources = CCM_RD_ATOMIC;	/* the partner's READs */
@@ -1420,8 +1418,6 @@ static int ccm_conn_publish_sentinel(struct ccm_conn *conn)
 	d.mbox_rkey = conn->mbox_mr->rkey;
 	d.len = conn->mr->length;
 	d.gen = conn->gen;
-	if (ccm_rogue_is(DESC))
-		d.gen++;
 	ccm_wire_desc_encode(conn->buf + CCM_BUF_SEND, &d);
 	if (conn->kind == CCM_CONN_ACTIVE && ccm_auth_enabled()) {
 		struct ccm_wire_hello *h = conn->buf + CCM_BUF_SEND;
@@ -2437,13 +2433,6 @@ int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg)
 	m.gen = conn->gen;
 	m.seq = ++path->mbox_seq;
 	m.heartbeat = path->hb_tx;
-	if (ccm_rogue_is(EPOCH))
-		m.writer_epoch = ~m.writer_epoch;
-	if (ccm_rogue_is(FLOOD) && path->state == CCM_S_CONNECTED) {
-		/* Any message, of any generation. */
-		m.msg = 1 + get_random_u32_below(CCM_MBOX_NR - 1);
-		m.gen = get_random_u32_below(4) ? m.gen : m.gen + 1;
-	}
 	ccm_wire_mbox_encode(conn->buf + CCM_BUF_WRITE(msg), &m);
 	ib_dma_sync_single_for_device(conn->cm_id->device,
 				      conn->buf_dma + CCM_BUF_WRITE(msg),
@@ -2461,9 +2450,7 @@ int ccm_rdma_write(struct ccm_path *path, enum ccm_mbox_msg msg)
 	 */
 	if (msg == CCM_MBOX_STATE5 && path->state != CCM_S_CONNECTED) {
 		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
-		wr.wr.ex.imm_data = cpu_to_be32(CCM_DOORBELL);
-		if (ccm_rogue_is(DOORBELL))
-			wr.wr.ex.imm_data = cpu_to_be32(get_random_u32());
+		wr.wr.ex.imm_data = ccm_wire_doorbell();
 	} else {
 		wr.wr.opcode = IB_WR_RDMA_WRITE;
 	}

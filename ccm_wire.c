@@ -181,6 +181,17 @@ enum ccm_wire_status ccm_wire_cm_decode(const void *buf, size_t len,
 }
 
 /**
+ * ccm_wire_doorbell() - the immediate data of a mailbox write that rings
+ *
+ * Context: any.
+ * Return: CCM_DOORBELL, big-endian, as it goes on the wire.
+ */
+__be32 ccm_wire_doorbell(void)
+{
+	return cpu_to_be32(CCM_DOORBELL);
+}
+
+/**
  * ccm_wire_desc_encode() - fill the sentinel descriptor message
  * @w: the send buffer
  * @in: what to put in it

@@ -366,6 +366,7 @@ int ccm_wire_msg_down(void *buf, size_t cap, u32 gen,
 		      const struct ccm_link_info *link);
 void ccm_wire_msg_link(const void *buf, struct ccm_link_info *out);
 
+__be32 ccm_wire_doorbell(void);
 void ccm_wire_cm_encode(struct ccm_wire_cm *w, const struct ccm_cm_info *in);
 enum ccm_wire_status ccm_wire_cm_decode(const void *buf, size_t len,
 					struct ccm_cm_info *out);

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-# A rogue partner: node 2 runs ccm_rogue.ko (the same sources with fault
-# injection, built only for tests) in nine modes one after another, then
-# the real ccm. Node 1 must reject every bad input with a counter, never
-# connect to the rogue's bad handshakes or pair a bad client offer, never
-# warn or crash (the harness checks the kernel log), and connect normally
-# with its client verified by data once node 2 behaves.
+# A rogue partner: node 2 runs ccm_rogue.ko (the same sources behind
+# lying encoders, tests/rogue/rogue_wire.c; built only for tests) in nine
+# modes one after another, then the real ccm. Node 1 must reject every bad
+# input with a counter, never connect to the rogue's bad handshakes or
+# pair a bad client offer, never warn or crash (the harness checks the
+# kernel log), and connect normally with its client verified by data once
+# node 2 behaves.
 # timeout: 260
 
 # see ccm_rogue.ko's rogue= parameter; 9 first: its check is a logged
