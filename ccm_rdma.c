@@ -328,11 +328,17 @@ static void ccm_write_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 }
 
-/* Success needs nothing from the worker: that is the point. */
+/*
+ * Success needs nothing from the worker: that is the point. Traced here,
+ * as the post is in the heartbeat's timer: the pair is an idle RDMA round
+ * trip (make bench).
+ */
 static void ccm_beat_write_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct ccm_conn *conn = cq->cq_context;
 
+	trace_ccm_rdma_completion(conn->path->idx, conn->gen, "heartbeat",
+				  wc->status);
 	if (!ccm_beat_done(&conn->path->beat, conn) ||
 	    wc->status == IB_WC_SUCCESS)
 		return;

@@ -161,7 +161,7 @@ def main():
     # Not a handshake step: an idle guest's vCPU wakes for each packet,
     # which busy guests in a handshake do not wait for.
     trip = ms(pick(rows, 'trip', op='write'))
-    add('Handshake', 'for comparison: heartbeat WRITE round trip while idle (ccm_rdma_post -> ccm_rdma_completion handled)', 'ms', trip)
+    add('Handshake', 'for comparison: heartbeat WRITE round trip while idle (ccm_rdma_post -> ccm_rdma_completion of the heartbeat)', 'ms', trip)
 
     # ---- provisioning ----
     ns_list = sorted({int(r['n']) for r in rows if r['cat'] == 'prov' and r.get('n')})

@@ -376,9 +376,10 @@ idle_windows() {
 	done
 }
 
-# trip_window: the heartbeat WRITE's round trip as ccm sees it (tracepoint
-# ccm_rdma_post -> ccm_rdma_completion of the same op, handled in ccm's
-# work), both nodes connected and otherwise idle: one BENCH line per write
+# trip_window: the heartbeat WRITE's round trip (tracepoint ccm_rdma_post
+# in the heartbeat's timer -> ccm_rdma_completion in its completion
+# handler, op=heartbeat), both nodes connected and otherwise idle: one
+# BENCH line per write
 trip_window() {
 	local t0 t1
 	tr_setup global ccm/ccm_rdma_post ccm/ccm_rdma_completion
@@ -390,7 +391,7 @@ trip_window() {
 	t1=$(tr_ts 'BENCH_TRIP_END')
 	awk -v a="$t0" -v b="$t1" "$TR_LINE_TS"'
 		/^#/ { next }
-		/ccm_rdma_(post|completion):.* op=write/ {
+		/ccm_rdma_(post|completion):.* op=heartbeat/ {
 			ts = tr_line_ts() + 0
 			if (ts < a || ts > b) next
 			if ($0 ~ /ccm_rdma_post:/) p = ts
