@@ -113,15 +113,21 @@ void ccm_peer_state_changed(struct ccm_peer *peer)
 	ccm_sysfs_uevent_state(peer);
 }
 
-static struct ccm_path *ccm_peer_other_up(struct ccm_peer *peer,
-					  struct ccm_path *path)
+/* The first up link not in @skip if there is one, else the first up one. */
+static struct ccm_path *ccm_peer_up_link(struct ccm_peer *peer,
+					 unsigned long skip)
 {
+	struct ccm_path *any = NULL;
 	unsigned int i;
 
-	for (i = 0; i < peer->nr_paths; i++)
-		if (peer->paths[i] != path && peer->paths[i]->up)
+	for (i = 0; i < peer->nr_paths; i++) {
+		if (!peer->paths[i]->up)
+			continue;
+		if (!(skip & BIT(i)))
 			return peer->paths[i];
-	return NULL;
+		any = any ?: peer->paths[i];
+	}
+	return any;
 }
 
 /* With several links, the node with the higher node_id picks the clients'. */
@@ -429,13 +435,7 @@ static void ccm_peer_links_failed(struct ccm_peer *peer, unsigned long mask)
 	 * An up link, one not judged here if there is one (one of @mask may
 	 * be back already); there is always an up link while any is pending.
 	 */
-	other = peer->cpath && peer->cpath->up &&
-		!(mask & BIT(peer->cpath->idx)) ? peer->cpath : NULL;
-	for (i = 0; i < peer->nr_paths && !other; i++)
-		if (peer->paths[i]->up && !(mask & BIT(i)))
-			other = peer->paths[i];
-	if (!other)
-		other = ccm_peer_other_up(peer, NULL);
+	other = ccm_peer_up_link(peer, mask);
 	for_each_set_bit(i, &mask, CCM_MAX_PATHS) {
 		path = peer->paths[i];
 		ccm_pstat_inc(peer, CCM_PSTAT_LINKS_DOWN);
@@ -581,12 +581,8 @@ void ccm_peer_path_down(struct ccm_path *path)
 			peer->pending_since = ktime_get_ns();
 		peer->pending_links |= BIT(path->idx);
 		/* What this failure is; not what an earlier one of it was. */
-		peer->known_links &= ~BIT(path->idx);
-		peer->told_links &= ~BIT(path->idx);
-		if (known)
-			peer->known_links |= BIT(path->idx);
-		if (told)
-			peer->told_links |= BIT(path->idx);
+		__assign_bit(path->idx, &peer->known_links, known);
+		__assign_bit(path->idx, &peer->told_links, told);
 		mod_delayed_work(ccm_wq, &peer->verdict, 0);
 		return;
 	}

@@ -35,7 +35,7 @@
 #include "ccm_auth.h"
 #include "ccm_fault.h"
 #include "ccm_internal.h"
-#include "ccm_msgbuf.h"
+#include "ccm_chunkbuf.h"
 
 /*
  * Control messages (the client exchange) in flight per direction; one
@@ -217,9 +217,9 @@ struct ccm_conn {
 	u8 rx_fifo_head;
 	u8 rx_fifo_len;
 	unsigned long rx_done;		/* completed, not yet handled */
-	struct ccm_msgbuf rx[CCM_NR_RX];
+	struct ccm_chunkbuf rx[CCM_NR_RX];
 	struct ib_cqe rx_cqe[CCM_NR_RX];
-	struct ccm_msgbuf tx[CCM_NR_TX];
+	struct ccm_chunkbuf tx[CCM_NR_TX];
 	struct ib_cqe tx_cqe[CCM_NR_TX];
 	bool tx_busy[CCM_NR_TX];
 	struct list_head txq;		/* struct ccm_tx waiting for a buffer */
@@ -593,9 +593,9 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
 	unsigned int i;
 
 	for (i = 0; i < CCM_NR_RX; i++)
-		ccm_msgbuf_free(&conn->rx[i], dev);
+		ccm_chunkbuf_free(&conn->rx[i], dev);
 	for (i = 0; i < CCM_NR_TX; i++)
-		ccm_msgbuf_free(&conn->tx[i], dev);
+		ccm_chunkbuf_free(&conn->tx[i], dev);
 	list_for_each_entry_safe(tx, tmp, &conn->txq, node)
 		kvfree(tx);
 	list_for_each_entry_safe(tx, tmp, &conn->deferred, node)
@@ -609,17 +609,17 @@ static void ccm_conn_free_msg_bufs(struct ccm_conn *conn, struct ib_device *dev)
  */
 static int ccm_conn_post_rx(struct ccm_conn *conn, unsigned int i)
 {
-	struct ib_sge sge[CCM_MSGBUF_MAX_CHUNKS];
+	struct ib_sge sge[CCM_CHUNKBUF_MAX_CHUNKS];
 	struct ib_recv_wr wr = {};
 	int ret;
 
 	/* The buffer goes back to the device (a re-post after a message). */
-	ccm_msgbuf_sync_for_device(&conn->rx[i], conn->cm_id->device,
-				   CCM_MSG_MAX);
+	ccm_chunkbuf_sync_for_device(&conn->rx[i], conn->cm_id->device,
+				     CCM_MSG_MAX);
 	wr.wr_cqe = &conn->rx_cqe[i];
 	wr.sg_list = sge;
-	wr.num_sge = ccm_msgbuf_sge(&conn->rx[i], CCM_MSG_MAX,
-				    conn->pd->local_dma_lkey, sge);
+	wr.num_sge = ccm_chunkbuf_sge(&conn->rx[i], CCM_MSG_MAX,
+				      conn->pd->local_dma_lkey, sge);
 	ret = CCM_FAULT(ib_post_recv(conn->qp, &wr, NULL), -ENOMEM);
 	if (!ret)
 		conn->rx_fifo[(conn->rx_fifo_head + conn->rx_fifo_len++) %
@@ -635,15 +635,15 @@ static int ccm_conn_alloc_msg_bufs(struct ccm_conn *conn)
 	int ret;
 
 	for (i = 0; i < CCM_NR_TX; i++) {
-		ret = CCM_FAULT(ccm_msgbuf_alloc(&conn->tx[i], dev,
-						 conn->msg_order,
+		ret = CCM_FAULT(ccm_chunkbuf_alloc(&conn->tx[i], dev,
+						   conn->msg_order,
 						 DMA_TO_DEVICE), -ENOMEM);
 		if (ret)
 			return ret;
 	}
 	for (i = 0; i < CCM_NR_RX; i++) {
-		ret = CCM_FAULT(ccm_msgbuf_alloc(&conn->rx[i], dev,
-						 conn->msg_order,
+		ret = CCM_FAULT(ccm_chunkbuf_alloc(&conn->rx[i], dev,
+						   conn->msg_order,
 						 DMA_FROM_DEVICE), -ENOMEM);
 		if (ret)
 			return ret;
@@ -852,13 +852,13 @@ static int ccm_conn_setup(struct ccm_conn *conn)
 	qa.recv_cq = conn->cq;
 	qa.cap.max_send_wr = CCM_MAX_SEND_WR;
 	qa.cap.max_recv_wr = CCM_MAX_RECV_WR;
-	/* A control message spans a few chunks (ccm_msgbuf.h). */
-	ret = ccm_msgbuf_order(min(dev->attrs.max_send_sge,
-				   dev->attrs.max_recv_sge));
+	/* A control message spans a few chunks (ccm_chunkbuf.h). */
+	ret = ccm_chunkbuf_order(min(dev->attrs.max_send_sge,
+				     dev->attrs.max_recv_sge));
 	if (ret < 0)
 		return ret;
 	conn->msg_order = ret;
-	qa.cap.max_send_sge = ccm_msgbuf_nr_sge(conn->msg_order);
+	qa.cap.max_send_sge = ccm_chunkbuf_nr_sge(conn->msg_order);
 	qa.cap.max_recv_sge = qa.cap.max_send_sge;
 	qa.sq_sig_type = IB_SIGNAL_REQ_WR;
 	qa.qp_type = IB_QPT_RC;
@@ -1745,18 +1745,18 @@ static void ccm_conn_write_done(struct ccm_conn *conn, unsigned int msg)
 static int ccm_conn_tx_post(struct ccm_conn *conn, unsigned int i,
 			    const void *data, size_t len)
 {
-	struct ib_sge sge[CCM_MSGBUF_MAX_CHUNKS];
+	struct ib_sge sge[CCM_CHUNKBUF_MAX_CHUNKS];
 	struct ib_send_wr wr = {};
 	int ret;
 
 	memcpy(conn->tx[i].va, data, len);
-	ccm_msgbuf_sync_for_device(&conn->tx[i], conn->cm_id->device, len);
+	ccm_chunkbuf_sync_for_device(&conn->tx[i], conn->cm_id->device, len);
 	wr.opcode = IB_WR_SEND;
 	wr.wr_cqe = &conn->tx_cqe[i];
 	wr.send_flags = IB_SEND_SIGNALED;
 	wr.sg_list = sge;
-	wr.num_sge = ccm_msgbuf_sge(&conn->tx[i], len,
-				    conn->pd->local_dma_lkey, sge);
+	wr.num_sge = ccm_chunkbuf_sge(&conn->tx[i], len,
+				      conn->pd->local_dma_lkey, sge);
 	ret = ccm_post_send(conn->qp, &wr);
 	if (!ret)
 		conn->tx_busy[i] = true;
@@ -1867,8 +1867,8 @@ static bool ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_path *path = conn->path;
 
-	ccm_msgbuf_sync_for_cpu(&conn->rx[i], conn->cm_id->device,
-				conn->rx_len[i]);
+	ccm_chunkbuf_sync_for_cpu(&conn->rx[i], conn->cm_id->device,
+				  conn->rx_len[i]);
 	ccm_stat_inc(path, CCM_STAT_MSGS_RECEIVED);
 	if (conn != path->cur)
 		return true;
@@ -1980,6 +1980,60 @@ static void ccm_conn_rx_last(struct ccm_conn *conn)
 	}
 }
 
+/*
+ * Send @msg on the current connection: straight into a free send buffer
+ * when nothing waits before it, else queued behind the others, or, for a
+ * @hint, dropped (-EBUSY) rather than queued. Any other failure fails the
+ * connection on the next run of path->peer->work.
+ */
+static int ccm_rdma_send(struct ccm_path *path, const void *msg, size_t len,
+			 bool hint)
+{
+	struct ccm_conn *conn = path->cur;
+	struct ccm_tx *tx;
+	int ret;
+
+	lockdep_assert_held(&path->peer->lock);
+	if (!conn || !conn->ready)
+		return -ENOTCONN;
+	if (len > CCM_MSG_MAX)
+		return -EMSGSIZE;
+	if (ccm_rogue_is(SENDFAIL) && !hint) {
+		static bool failed;	/* under peer->lock */
+
+		/* Test only: the first message, as if kvmalloc() failed. */
+		if (!failed) {
+			failed = true;
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (list_empty(&conn->txq)) {
+		unsigned int i = ccm_conn_tx_free(conn);
+
+		if (i < CCM_NR_TX) {
+			ret = ccm_conn_tx_post(conn, i, msg, len);
+			goto out;
+		}
+	}
+	if (hint)
+		return -EBUSY;
+	tx = CCM_FAULT(kvmalloc(struct_size(tx, data, len), GFP_KERNEL), NULL);
+	if (!tx) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	tx->len = len;
+	memcpy(tx->data, msg, len);
+	list_add_tail(&tx->node, &conn->txq);
+	ret = ccm_conn_tx_kick(conn);
+out:
+	/* Deferred: the callers hold the clients' lock. */
+	if (ret)
+		ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
+	return ret;
+}
+
 /**
  * ccm_rdma_send_msg() - send a control message on the current connection
  * @path: the link
@@ -1996,48 +2050,7 @@ static void ccm_conn_rx_last(struct ccm_conn *conn)
  */
 int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len)
 {
-	struct ccm_conn *conn = path->cur;
-	struct ccm_tx *tx;
-	int ret;
-
-	lockdep_assert_held(&path->peer->lock);
-	if (!conn || !conn->ready)
-		return -ENOTCONN;
-	if (len > CCM_MSG_MAX)
-		return -EMSGSIZE;
-	if (ccm_rogue_is(SENDFAIL)) {
-		static bool failed;	/* under peer->lock */
-
-		/* Test only: the first message, as if kvmalloc() failed. */
-		if (!failed) {
-			failed = true;
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	/* Straight into a free send buffer when nothing waits before it. */
-	if (list_empty(&conn->txq)) {
-		unsigned int i = ccm_conn_tx_free(conn);
-
-		if (i < CCM_NR_TX) {
-			ret = ccm_conn_tx_post(conn, i, msg, len);
-			goto out;
-		}
-	}
-	tx = CCM_FAULT(kvmalloc(struct_size(tx, data, len), GFP_KERNEL), NULL);
-	if (!tx) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	tx->len = len;
-	memcpy(tx->data, msg, len);
-	list_add_tail(&tx->node, &conn->txq);
-	ret = ccm_conn_tx_kick(conn);
-out:
-	/* Deferred: the callers hold the clients' lock. */
-	if (ret)
-		ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
-	return ret;
+	return ccm_rdma_send(path, msg, len, false);
 }
 
 /**
@@ -2056,22 +2069,7 @@ out:
  */
 int ccm_rdma_send_hint(struct ccm_path *path, const void *msg, size_t len)
 {
-	struct ccm_conn *conn = path->cur;
-	unsigned int i;
-	int ret;
-
-	lockdep_assert_held(&path->peer->lock);
-	if (!conn || !conn->ready)
-		return -ENOTCONN;
-	if (len > CCM_MSG_MAX)
-		return -EMSGSIZE;
-	i = list_empty(&conn->txq) ? ccm_conn_tx_free(conn) : CCM_NR_TX;
-	if (i == CCM_NR_TX)
-		return -EBUSY;
-	ret = ccm_conn_tx_post(conn, i, msg, len);
-	if (ret)
-		ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
-	return ret;
+	return ccm_rdma_send(path, msg, len, true);
 }
 
 /**

@@ -456,45 +456,44 @@ def main():
     fig.savefig(os.path.join(a.out, 'provisioning.png'), dpi=110)
     plt.close(fig)
 
-    if det:
+    def box_plot(name, groups, targets, ylabel, title, ymin=None):
+        """A box per (label, values) of @groups with every value on it; lines at @targets."""
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        labels = [s for s in ('default', 'fast') if s in det]
-        data = [det[s] for s in labels]
-        ax.boxplot(data, labels=[f'{s} ({"100" if s == "default" else "20"} ms x 3)\nn={len(det[s])}' for s in labels],
-                   showfliers=False)
-        for i, d in enumerate(data, 1):
+        ax.boxplot([g[1] for g in groups], labels=[g[0] for g in groups], showfliers=False)
+        for i, (_, d) in enumerate(groups, 1):
             ax.plot([i + (j % 7 - 3) * 0.02 for j in range(len(d))], d, 'o', alpha=0.6)
-        ax.axhline(250, color='r', ls='--', lw=1, label='target (default): 250 ms')
-        ax.set_ylabel('partner killed -> clients told (ms)')
-        ax.set_title('Failure detection (QEMU TCG, Soft-RoCE)')
+        for y, style, label in targets:
+            ax.axhline(y, color=style[0], ls=style[1], lw=1, label=label)
+        ax.set_ylabel(ylabel)
+        if ymin is not None:
+            ax.set_ylim(bottom=ymin)
+        ax.set_title(title)
         ax.grid(True, axis='y', alpha=0.3)
         ax.legend()
         fig.tight_layout()
-        fig.savefig(os.path.join(a.out, 'detection.png'), dpi=110)
+        fig.savefig(os.path.join(a.out, name), dpi=110)
         plt.close(fig)
 
-    fo = [(label, cut, [v / 1e6 for v in pick(rows, 'failover', key='traffic_ns', side=side, cut=cut)
-                        if v is not None])
+    if det:
+        box_plot('detection.png',
+                 [(f'{s} ({"100" if s == "default" else "20"} ms x 3)\nn={len(det[s])}', det[s])
+                  for s in ('default', 'fast') if s in det],
+                 [(250, ('r', '--'), 'target (default): 250 ms')],
+                 'partner killed -> clients told (ms)', 'Failure detection (QEMU TCG, Soft-RoCE)')
+
+    fo = [(label, [v / 1e6 for v in pick(rows, 'failover', key='traffic_ns', side=side, cut=cut)
+                   if v is not None])
           for label, cut, side in (('port cut\nnode 1 (its port)', 'port', 'portdown'),
                                    ('port cut\nnode 2', 'port', 'silent'),
                                    ('silent cut\nnode 1', 'netem', 'portdown'),
                                    ('silent cut\nnode 2', 'netem', 'silent'))]
-    fo = [f for f in fo if f[2]]
+    fo = [(f'{label}\nn={len(d)}', d) for label, d in fo if d]
     if fo:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        ax.boxplot([f[2] for f in fo], labels=[f'{f[0]}\nn={len(f[2])}' for f in fo], showfliers=False)
-        for i, f in enumerate(fo, 1):
-            ax.plot([i + (j % 7 - 3) * 0.02 for j in range(len(f[2]))], f[2], 'o', alpha=0.6)
-        ax.axhline(250, color='r', ls='--', lw=1, label='target, silent cut: 250 ms')
-        ax.axhline(50, color='m', ls=':', lw=1, label='target, port cut (port side): 50 ms')
-        ax.set_ylabel("link cut -> client's traffic verified (ms)")
-        ax.set_ylim(bottom=0)
-        ax.set_title('Link failover, two links (QEMU TCG, Soft-RoCE)')
-        ax.grid(True, axis='y', alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(a.out, 'failover.png'), dpi=110)
-        plt.close(fig)
+        box_plot('failover.png', fo,
+                 [(250, ('r', '--'), 'target, silent cut: 250 ms'),
+                  (50, ('m', ':'), 'target, port cut (port side): 50 ms')],
+                 "link cut -> client's traffic verified (ms)",
+                 'Link failover, two links (QEMU TCG, Soft-RoCE)', ymin=0)
     return rc
 
 

@@ -8,8 +8,8 @@
  * the smallest chunks the device's SGE limit allows (one page each on
  * every device with eight SGEs), they are never more than that.
  */
-#ifndef _CCM_MSGBUF_H
-#define _CCM_MSGBUF_H
+#ifndef _CCM_CHUNKBUF_H
+#define _CCM_CHUNKBUF_H
 
 #include <linux/dma-direction.h>
 #include <linux/math.h>
@@ -19,31 +19,31 @@
 #include "ccm_wire.h"
 
 /* Chunks of one buffer at most: one per page. */
-#define CCM_MSGBUF_MAX_CHUNKS	DIV_ROUND_UP(CCM_MSG_MAX, PAGE_SIZE)
+#define CCM_CHUNKBUF_MAX_CHUNKS	DIV_ROUND_UP(CCM_MSG_MAX, PAGE_SIZE)
 
 struct ib_device;
 struct ib_sge;
 struct page;
 
-struct ccm_msgbuf {
+struct ccm_chunkbuf {
 	void *va;		/* CCM_MSG_MAX bytes for the CPU (vmap()) */
-	struct page *chunk[CCM_MSGBUF_MAX_CHUNKS];
-	u64 dma[CCM_MSGBUF_MAX_CHUNKS];
+	struct page *chunk[CCM_CHUNKBUF_MAX_CHUNKS];
+	u64 dma[CCM_CHUNKBUF_MAX_CHUNKS];
 	u8 nr;			/* chunks allocated and mapped */
 	u8 order;		/* of each chunk */
 	enum dma_data_direction dir;
 };
 
-int ccm_msgbuf_order(u32 max_sge);
-unsigned int ccm_msgbuf_nr_sge(unsigned int order);
-int ccm_msgbuf_alloc(struct ccm_msgbuf *b, struct ib_device *dev,
-		     unsigned int order, enum dma_data_direction dir);
-void ccm_msgbuf_free(struct ccm_msgbuf *b, struct ib_device *dev);
-unsigned int ccm_msgbuf_sge(const struct ccm_msgbuf *b, size_t len, u32 lkey,
-			    struct ib_sge *sge);
-void ccm_msgbuf_sync_for_cpu(const struct ccm_msgbuf *b,
-			     struct ib_device *dev, size_t len);
-void ccm_msgbuf_sync_for_device(const struct ccm_msgbuf *b,
-				struct ib_device *dev, size_t len);
+int ccm_chunkbuf_order(u32 max_sge);
+unsigned int ccm_chunkbuf_nr_sge(unsigned int order);
+int ccm_chunkbuf_alloc(struct ccm_chunkbuf *b, struct ib_device *dev,
+		       unsigned int order, enum dma_data_direction dir);
+void ccm_chunkbuf_free(struct ccm_chunkbuf *b, struct ib_device *dev);
+unsigned int ccm_chunkbuf_sge(const struct ccm_chunkbuf *b, size_t len, u32 lkey,
+			      struct ib_sge *sge);
+void ccm_chunkbuf_sync_for_cpu(const struct ccm_chunkbuf *b,
+			       struct ib_device *dev, size_t len);
+void ccm_chunkbuf_sync_for_device(const struct ccm_chunkbuf *b,
+				  struct ib_device *dev, size_t len);
 
-#endif /* _CCM_MSGBUF_H */
+#endif /* _CCM_CHUNKBUF_H */

@@ -1,4 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0
-/* Test only: ccm_msgbuf.c built into ccm_rogue.ko. */
-#define CCM_ROGUE
-#include "../../ccm_msgbuf.c"
