@@ -331,6 +331,30 @@ connected_counter_ge() {
 	[ "$(state_now)" = connected ] && counter_ge "$1" "$2"
 }
 
+# icmp_in_echos: echo requests this node has received (from /proc/net/snmp)
+icmp_in_echos() {
+	awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InEchos") c = i; h = 1 }
+		else { print $c; exit } }' /proc/net/snmp
+}
+
+# signal_partner LABEL / wait_partner_signal LABEL TIMEOUT_S: order a step
+# on one node after a step on the other without relying on the two guests'
+# boot timing. The signal is an ICMP echo to the partner's first address;
+# the waiter waits (bounded) until its count of received echo requests
+# moves. Only for cases that send no other pings.
+signal_partner() {
+	if ping -c 3 -W 1 "$PEER_ADDR" > /dev/null 2>&1; then
+		log "signalled the partner: $1"
+	else
+		fail "could not signal the partner ($1): no echo reply from $PEER_ADDR"
+	fi
+}
+
+wait_partner_signal() {
+	wait_cmd "$2" eval '[ "$(icmp_in_echos)" -ge 1 ]' ||
+		fail "no signal from the partner within $2 s: $1"
+}
+
 # stays_connected: still connected 8 s on; then up 3 s more, since the
 # partner makes the same check at about the same time
 stays_connected() {
