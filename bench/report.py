@@ -95,7 +95,7 @@ def check(runs, head, find, ns_list):
         else:
             bad += 1
     for c in ('demo_bench_main', 'demo_bench_detect_default', 'demo_bench_detect_fast',
-              'demo_bench_failover'):
+              'demo_bench_detect_two', 'demo_bench_failover'):
         verdict(any(r[0] == c and r[1] == 'PASS' for r in runs), f'case {c} passed')
     for sec, metric in head:
         mm = re.match(r'^Provisioning, n=(\d+)$', sec)
@@ -253,11 +253,13 @@ def main():
 
     # ---- detection ----
     det = {}
-    for s in ('default', 'fast'):
+    det_label = {'default': 'heartbeat 100 ms x 3 (default)', 'fast': 'heartbeat 20 ms x 3',
+                 'two': 'two links, heartbeat 100 ms x 3'}
+    for s in ('default', 'fast', 'two'):
         v = ms(pick(rows, 'detect', setting=s))
         if v:
             det[s] = [x / 1e6 for x in pick(rows, 'detect', setting=s) if x is not None]
-            label = 'heartbeat 100 ms x 3 (default)' if s == 'default' else 'heartbeat 20 ms x 3'
+            label = det_label[s]
             add('Failure detection', f'{label}: partner killed -> clients told (link_down)', 'ms', v,
                 '<= 250' if s == 'default' else '', ('yes' if v['med'] <= 250 else 'NO') if s == 'default' else '')
             add('Failure detection', f"{label}: partner killed -> client's ->disconnected() ran", 'ms',
@@ -268,6 +270,10 @@ def main():
             hb = sum(1 for e in evs if e == 'CONN_LOST')
             wf = sum(1 for e in evs if e == 'WRITE_FAIL')
             add('Failure detection', f'{label}: noticed by heartbeat miss / failed write', 'trials', f'{hb} / {wf}')
+    if 'default' in det and 'two' in det:
+        r_ = statistics.median(det['two']) / statistics.median(det['default'])
+        add('Failure detection', 'two links / one link: partner killed -> clients told (ratio of medians)', 'x',
+            r_, '<= 1.10', 'yes' if r_ <= 1.10 else 'NO')
     # ---- link failover: two links, the clients' link cut ----
     for side, cut, label, tgt in (
             ('portdown', 'port', 'port cut, the side whose port reported it', 50),
@@ -315,6 +321,17 @@ def main():
         add('Idle cost (connected)', f'{label}: ccm work items run per second', '/s', n_)
         add('Idle cost (connected)', f'{label}: whole guest CPU busy (/proc/stat, 10 ms ticks)', '%', b)
     add('Idle cost (connected)', 'without ccm: whole guest CPU busy (/proc/stat, 10 ms ticks)', '%', idle('none')[2])
+    # bench_detect's node 1: one link against two, node 2 pinging in both
+    links = {}
+    for s_, label in (('links1', 'one link'), ('links2', 'two links')):
+        w, n_, b = idle(s_)
+        links[s_] = w
+        add('Idle cost (connected)', f"{label} (detect cases): time in ccm's work items (share of one CPU)", '%', w)
+        add('Idle cost (connected)', f'{label} (detect cases): ccm work items run per second', '/s', n_)
+    if isinstance(links['links1'], dict) and isinstance(links['links2'], dict) and links['links1']['med'] > 0:
+        r_ = links['links2']['med'] / links['links1']['med']
+        add('Idle cost (connected)', "two links / one link: time in ccm's work items (ratio of medians)", 'x',
+            r_, '<= 2', 'yes' if r_ <= 2 else 'NO')
 
     # ---- memory ----
     def memkb(n):
@@ -381,11 +398,14 @@ def main():
             ('Provisioning, n=1024', 'ccm / local floor, paired trials (median of per-trial ratios)'),
             ('Failure detection', 'heartbeat 100 ms x 3 (default): partner killed -> clients told (link_down)'),
             ('Failure detection', 'heartbeat 20 ms x 3: partner killed -> clients told (link_down)'),
+            ('Failure detection', 'two links, heartbeat 100 ms x 3: partner killed -> clients told (link_down)'),
+            ('Failure detection', 'two links / one link: partner killed -> clients told (ratio of medians)'),
             ('Link failover', "port cut, the side whose port reported it: link cut -> client's traffic verified on the other link"),
             ('Link failover', "silent cut (heartbeat path), node 2: link cut -> client's traffic verified on the other link"),
             ('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)'),
             ('Idle cost (connected)', "heartbeat 100 ms: time in ccm's work items (share of one CPU)"),
             ('Idle cost (connected)', "heartbeat 20 ms: time in ccm's work items (share of one CPU)"),
+            ('Idle cost (connected)', "two links / one link: time in ccm's work items (ratio of medians)"),
             ('Memory', 'per client QP: MemFree drop for one client of 1024 QPs / 1024')]
     md = ['## Headline', '', '| What | Median (min - max, trials) | Target | Met |', '|---|---|---|---|']
     for sec, metric in head:
@@ -476,8 +496,8 @@ def main():
 
     if det:
         box_plot('detection.png',
-                 [(f'{s} ({"100" if s == "default" else "20"} ms x 3)\nn={len(det[s])}', det[s])
-                  for s in ('default', 'fast') if s in det],
+                 [(f'{det_label[s].replace(", ", chr(10))}\nn={len(det[s])}', det[s])
+                  for s in ('default', 'fast', 'two') if s in det],
                  [(250, ('r', '--'), 'target (default): 250 ms')],
                  'partner killed -> clients told (ms)', 'Failure detection (QEMU TCG, Soft-RoCE)')
 

@@ -3,7 +3,7 @@
 #
 # make bench: ccm benchmarks on the two-node QEMU cluster (Soft-RoCE).
 #
-#   bench/run.sh [--quick] [--only main|detect_default|detect_fast|failover]...
+#   bench/run.sh [--quick] [--only main|detect_default|detect_fast|detect_two|failover]...
 #                [--report-only] [--out DIR] [--check]
 #
 # Builds ccm.ko, samples/ccm_echo.ko and the baseline bench/ccm_cmbench.ko
@@ -80,11 +80,11 @@ NS=${BENCH_NS:-$NS}
 
 cases=()
 if [ ${#only[@]} -eq 0 ]; then
-	only=(main detect_default detect_fast failover)
+	only=(main detect_default detect_fast detect_two failover)
 fi
 for c in "${only[@]}"; do
 	case $c in
-	main|detect_default|detect_fast|failover) cases+=("demo_bench_$c") ;;
+	main|detect_default|detect_fast|detect_two|failover) cases+=("demo_bench_$c") ;;
 	*) echo "bench/run.sh: unknown case $c" >&2; exit 2 ;;
 	esac
 done
@@ -102,6 +102,7 @@ if [ "$report_only" = 0 ]; then
 	copies=("$cdir/demo_bench_lib.sh" "$cdir/demo_bench_main.sh"
 		"$cdir/demo_bench_detect_default.sh" "$cdir/demo_bench_detect_default.host"
 		"$cdir/demo_bench_detect_fast.sh" "$cdir/demo_bench_detect_fast.host"
+		"$cdir/demo_bench_detect_two.sh" "$cdir/demo_bench_detect_two.host"
 		"$cdir/demo_bench_failover.sh" "$cdir/demo_bench_failover.host")
 	cleanup() { rm -f "${copies[@]}"; }
 	trap cleanup EXIT
@@ -111,9 +112,15 @@ if [ "$report_only" = 0 ]; then
 		-e "s/@MEM_TRIALS@/$MEM/; s/@SEQ_1024@/$S1024/; s/@SEQ_256@/$S256/" \
 		-e "s/@PAR_1024@/$P1024/; s/@CCM_1024@/$C1024/; s/@TRIALS@/$TR/" \
 		"$here/cases/bench_main.sh" > "$cdir/demo_bench_main.sh"
-	for s in default fast; do
-		if [ $s = default ]; then p=; else p="heartbeat_ms=20"; fi
-		sed -e "s/@SETTING@/$s/; s/@CCM_PARAMS@/$p/; s/@TRIALS@/$DET/" \
+	for s in default fast two; do
+		# the two-link setting: peer_addr expands in the guest
+		case $s in
+		default) p= nics=1 idlen=$IDLEN ;;
+		fast) p="heartbeat_ms=20" nics=1 idlen=0 ;;
+		two) p='peer_addr=$PEER_ADDR,$PEER_ADDR2' nics=2 idlen=$IDLEN ;;
+		esac
+		sed -e "s/@SETTING@/$s/; s/@CCM_PARAMS@/$p/; s/@TRIALS@/$DET/; s/@NICS@/$nics/" \
+			-e "s/@IDLE_S@/$IDLE/; s/@IDLE_N@/$idlen/" \
 			"$here/cases/bench_detect.sh" > "$cdir/demo_bench_detect_$s.sh"
 		sed -e "s/@TRIALS@/$DET/" "$here/cases/bench_detect.host" \
 			> "$cdir/demo_bench_detect_$s.host"

@@ -15,6 +15,12 @@
 #   lastsign_ns  ccm's own last_detection_ns (last sign of life -> loss)
 #   event     what noticed it (CONN_LOST: heartbeat miss; WRITE_FAIL: a
 #             heartbeat write failed after the transport retries)
+# Settings: default and fast (heartbeat 20 ms) on one link, two (default
+# timers, two links: the partner is lost only once both are silent; the
+# kill silences both at once). Before the first trial, default and two
+# also measure node 1's idle cost (connected, both links up, node 2's
+# pings flowing) in @IDLE_N@ windows of @IDLE_S@ s: two links against one.
+# nics: @NICS@
 # timeout: 900
 
 . /tests/cases/demo_bench_lib.sh
@@ -22,18 +28,35 @@
 SETTING=@SETTING@
 CCM_PARAMS="@CCM_PARAMS@"
 TRIALS=@TRIALS@
+IDLE_S=@IDLE_S@
+IDLE_N=@IDLE_N@
 ECHO_ARGS="clients=1 qps=4 mem_size=4096"
+
+# links_ready: every configured link is up (both with two NICs)
+links_ready() {
+	[ "$NICS" = 2 ] || return 0
+	wait_cmd 60 both_links_up
+}
 
 node1() {
 	local k=1 d0 i tl td tr tp tc st ev
 	wait_rxe_active
-	tr_setup global net/netif_receive_skb
+	[ "$NICS" = 2 ] && wait_rxe_active rxe1
 	ccm_load $CCM_PARAMS || { fail "modprobe ccm"; return; }
-	tr_ccm_on
 	echo_load $ECHO_ARGS || { fail "modprobe ccm_echo"; return; }
+	if [ "$IDLE_N" -gt 0 ]; then
+		wait_client_state echo0 connected 120 && links_ready ||
+			{ fail "not connected for the idle windows"; return; }
+		sleep 1
+		idle_windows "links$NICS" "$IDLE_N"
+	fi
+	tr_setup global net/netif_receive_skb
+	tr_ccm_on
 	while [ $k -le $TRIALS ]; do
-		# node 2 (re)booted and its client is connected again
-		wait_client_state echo0 connected 120 || { fail "trial $k: client not connected"; return; }
+		# node 2 (re)booted and its client is connected again (and
+		# with two links, both are up: the kill silences both)
+		wait_client_state echo0 connected 120 && links_ready ||
+			{ fail "trial $k: client or links not connected"; return; }
 		usleep 500000	# node 2's 10 ms pings are flowing by now
 		d0=$(cat /sys/kernel/ccm_echo/echo0/disconnects)
 		tr_clear
@@ -68,6 +91,7 @@ node1() {
 node2() {
 	local i=0 lost=0 pid
 	wait_rxe_active
+	[ "$NICS" = 2 ] && wait_rxe_active rxe1
 	ccm_load $CCM_PARAMS || { fail "modprobe ccm"; return; }
 	echo_load $ECHO_ARGS || { fail "modprobe ccm_echo"; return; }
 	wait_state connected 60 || { fail "not connected"; return; }

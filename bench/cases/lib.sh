@@ -207,3 +207,50 @@ wait_client_state() {
 	log "timeout: client $1 not $2 after $3 s (last '$(cat $f 2>/dev/null)')"
 	return 1
 }
+
+# idle_window SETTING: one window of IDLE_S seconds, timed by trace markers
+# (the trace is set up anew: set up again what the caller traces)
+idle_window() {
+	local setting=$1 b0 b1 a0 a1 h0 h1 t0 t1
+	tr_setup global workqueue/workqueue_execute_start workqueue/workqueue_execute_end
+	h0=$(counter heartbeats_sent 2>/dev/null || echo 0)
+	b0=$(cpu_busy_ticks)
+	a0=$(cpu_all_ticks)
+	echo BENCH_IDLE_START > $T/trace_marker
+	sleep "$IDLE_S"
+	echo BENCH_IDLE_END > $T/trace_marker
+	b1=$(cpu_busy_ticks)
+	a1=$(cpu_all_ticks)
+	h1=$(counter heartbeats_sent 2>/dev/null || echo 0)
+	tr_snap
+	t0=$(tr_ts 'BENCH_IDLE_START')
+	t1=$(tr_ts 'BENCH_IDLE_END')
+	# time inside ccm's work items (ccm and ccm_cb workqueues) in the window;
+	# the function is printed as "name [module]"
+	set -- $(awk -v a="$t0" -v b="$t1" "$TR_LINE_TS"'
+		/^#/ { next }
+		/workqueue_execute_(start|end):/ {
+			ts = tr_line_ts() + 0
+			if (ts < a || ts > b) next
+			fn = ""; w = ""
+			for (j = 1; j <= NF; j++) {
+				if ($j == "struct") w = $(j + 1)
+				if ($j == "function") fn = $(j + 1)
+			}
+			if (fn !~ /^ccm_/ || fn ~ /^ccm_cmbench/) next
+			if ($0 ~ /execute_start:/) st[w] = ts
+			else if (w in st) { tot += ts - st[w]; cnt++; delete st[w] }
+		}
+		END { printf "%.0f %d\n", tot * 1e9, cnt }' /tmp/tr)
+	# /proc/stat counts in USER_HZ (100) ticks
+	bench idle setting=$setting window_ns=$(ns_between "$t0" "$t1") ccm_work_ns=$1 works=$2 busy_ticks=$((b1 - b0)) all_ticks=$((a1 - a0)) heartbeats=$((h1 - h0))
+}
+
+# idle_windows SETTING COUNT: COUNT windows in a row (one trial each)
+idle_windows() {
+	local k=1
+	while [ $k -le "$2" ]; do
+		idle_window "$1"
+		k=$((k + 1))
+	done
+}
