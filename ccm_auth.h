@@ -13,7 +13,7 @@
  *                   + HMAC(key, "ccm-auth-1" 'A' REQ descriptor nonce_p)
  *
  * A connection that has not proven the key holds an rkey of its own copy
- * of the sentinel page only (ccm_rdma.c): what it writes there is never
+ * of the sentinel page only (ccm_conn.c): what it writes there is never
  * read.
  *
  * A passive connection becomes current only once the active side's proof

@@ -3,7 +3,7 @@
  * ccm - a control message buffer: CCM_MSG_MAX bytes for the device in
  * chunks of a few pages (one SGE each), one contiguous mapping for the CPU.
  *
- * A connection holds nine of them (ccm_rdma.c). Made of order-3 pages
+ * A connection holds nine of them (ccm_conn.c). Made of order-3 pages
  * each, they could stall a busy node's reconnect in compaction; made of
  * the smallest chunks the device's SGE limit allows (one page each on
  * every device with eight SGEs), they are never more than that.

@@ -12,7 +12,7 @@
  *                      handshake FSM, its timers, the sentinel page, the
  *                      heartbeat, the counters (ccm_path.c).
  *   struct ccm_conn    one RDMA CM connection on a link, or a listener;
- *                      opaque outside ccm_rdma.c.
+ *                      opaque outside the transport (ccm_conn.h).
  *
  * Dependencies run one way: clients -> partner -> link -> transport ->
  * wire/FSM; a link reports up to its partner only through the
@@ -422,7 +422,7 @@ void ccm_path_record_partner(struct ccm_path *path, u64 node_id, u64 epoch);
 void ccm_path_alive(struct ccm_path *path);
 void ccm_path_doorbell(struct ccm_path *path);
 
-/* ccm_rdma.c */
+/* The transport: ccm_rdma.c and the files ccm_conn.h lists */
 int ccm_rdma_init(void);
 void ccm_rdma_exit(void);
 void ccm_rdma_stop(struct ccm_path *path);

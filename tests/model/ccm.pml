@@ -6,9 +6,10 @@
  * gen_model.py from ccm_fsm_table.h (the file ccm_fsm.c compiles), so the
  * model runs the C transition table itself. What is written here is the
  * rest of ccm as seen by the FSM: ccm_path.c (generation filter, event
- * queue, actions, KICK) and ccm_rdma.c (connections, tie-break, sentinel
- * reads, mailbox writes and polls), with the network and the partner as
- * nondeterminism. See Documentation/model.rst.
+ * queue, actions, KICK) and the transport (connections and tie-break:
+ * ccm_connect.c, ccm_cm.c; sentinel reads, mailbox writes and polls:
+ * ccm_sentinel.c), with the network and the partner as nondeterminism.
+ * See Documentation/model.rst.
  *
  * Build options (-D...):
  *   NRESTART=n   module reloads, both nodes together (each one a new

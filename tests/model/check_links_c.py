@@ -95,12 +95,12 @@ RULES = [
     ("ccm_path.c", "ccm_path_alive",
      "signs of life reach the verdict",
      ["path->alive_ns = ktime_get_ns();", "ccm_peer_path_alive(path);"]),
-    ("ccm_rdma.c", "ccm_conn_rx_msg",
+    ("ccm_ctrl.c", "ccm_conn_rx_msg",
      "a control message on the current connection is a sign of life; it is "
      "handled once the link is up here, kept until then (FIX_DEFER)",
      ["if (conn != path->cur) return true; ccm_path_alive(path); "
       "if (!path->up) return ccm_conn_defer_msg(conn, i); ccm_clients_rx("]),
-    ("ccm_rdma.c", "ccm_rdma_rx_deferred",
+    ("ccm_ctrl.c", "ccm_rdma_rx_deferred",
      "the messages kept are handed on in order once the link is up",
      ["while (path->cur == conn && path->up &&",
       "ccm_clients_rx(path->peer, path, conn->gen, m->data, m->len);"]),
@@ -155,7 +155,7 @@ RULES = [
     ("ccm_peer.c", "ccm_peer_ctrl_up",
      "the clients run only while their link is connected",
      ["return peer->cpath && peer->cpath->state == CCM_S_CONNECTED && ccm_rdma_ctrl_id(peer->cpath);"]),
-    ("ccm_rdma.c", "ccm_rdma_ctrl_leads",
+    ("ccm_ctrl.c", "ccm_rdma_ctrl_leads",
      "the side that made the connection leads the client exchange",
      ["return path->cur && path->cur->kind == CCM_CONN_ACTIVE;"]),
 ]

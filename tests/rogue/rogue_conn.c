@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Test only: ccm_conn.c built into ccm_rogue.ko with fault injection. */
+#define CCM_ROGUE
+#include "../../ccm_conn.c"
