@@ -11,7 +11,8 @@
  *                            partner's QPNs/PSNs, memory registered
  *   registration done     -> READY sent
  *   partner's READY seen  -> connected: ->connected() queued
- *   loss / GONE / unreg.  -> link drained, ->disconnected(), destroyed
+ *   loss / GONE / unreg.  -> ->quiesce(), link drained, ->disconnected(),
+ *                            destroyed
  * All clients that become ready together are offered in one message, and
  * offers go out before any QP is moved, so that the follower's answer
  * reaches the leader while the follower moves its own QPs.
@@ -222,6 +223,9 @@ static void ccm_link_teardown_work(struct work_struct *work)
 	struct ccm_link *link = container_of(work, struct ccm_link, twork);
 	struct ccm_client *c = link->cs->client;
 
+	/* ib_drain_qp(): nobody may post while it runs */
+	if (link->announced && c->quiesce)
+		c->quiesce(c, link->reason);
 	ccm_link_drain(link);
 	if (link->announced)
 		c->disconnected(c, link->reason);

@@ -11,6 +11,15 @@
  * that tells the partner to check it. Each side therefore verifies, by
  * data, every QP in both directions and the partner's write into its own
  * memory. Results: /sys/kernel/ccm_echo/<name>/ and dmesg.
+ *
+ * With @stream_ms, each client also runs what a storage driver runs: a
+ * stream of requests (REQ, answered by ACK) that survives link failures.
+ * A work item posts a REQ on every QP that has none outstanding, every
+ * @stream_ms; a request stays pending until its ACK arrives. When a link
+ * fails, its flushed REQs stay pending and ->connected() posts them again
+ * on the new QPs; the partner answers a request it has seen before again
+ * (requests are idempotent) and counts it. ->quiesce() stops the work item
+ * before ccm drains the QPs.
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -33,12 +42,20 @@ static unsigned int mem_size = 65536;
 module_param(mem_size, uint, 0444);
 MODULE_PARM_DESC(mem_size, "Bytes of memory each client exposes (default 65536)");
 
+static unsigned int stream_ms;
+module_param(stream_ms, uint, 0444);
+MODULE_PARM_DESC(stream_ms, "Post a request on every idle QP this often, in ms (default 0: no request stream)");
+
 static char *prefix = "echo";
 module_param(prefix, charp, 0444);
 MODULE_PARM_DESC(prefix, "Client name prefix (default \"echo\")");
 
-#define ECHO_RX_PER_QP	3	/* PING, PONG, and on QP 0 the write notice */
-#define ECHO_TX_PER_QP	3	/* the same three, each its own buffer */
+/*
+ * Receives in flight per QP, each reposted once handled: at most a PING, a
+ * PONG, the write notice (QP 0), a REQ and an ACK arrive before any is.
+ */
+#define ECHO_RX_PER_QP	5
+#define ECHO_TX_PER_QP	5	/* the same five, each its own buffer */
 #define ECHO_SLOTS_PER_QP	(ECHO_RX_PER_QP + ECHO_TX_PER_QP)
 #define ECHO_WRITE_LEN	4096
 /*
@@ -49,7 +66,9 @@ MODULE_PARM_DESC(prefix, "Client name prefix (default \"echo\")");
  */
 #define ECHO_PING_WINDOW	32
 
-enum { ECHO_PING = 1, ECHO_PONG = 2, ECHO_WDONE = 3 };
+enum { ECHO_PING = 1, ECHO_PONG = 2, ECHO_WDONE = 3, ECHO_REQ = 4, ECHO_ACK = 5 };
+/* Send slots per QP (echo_send()'s @k), one per message type. */
+enum { ECHO_TX_PING, ECHO_TX_PONG, ECHO_TX_WDONE, ECHO_TX_REQ, ECHO_TX_ACK };
 
 struct echo_msg {
 	__be32 type;
@@ -90,7 +109,28 @@ struct echo {
 	atomic_t flushed;	/* WRs a link's end flushed */
 	atomic_t link_downs;	/* disconnects for CCM_DISC_LINK_DOWN */
 	atomic_t qp_errors;	/* disconnects for CCM_DISC_QP_ERROR */
-	/* Orders inject_qp_fatal against ->connected()/->disconnected(). */
+	/*
+	 * The request stream. @pending[qp]: the sequence number of the
+	 * request outstanding on that QP, 0 for none; set by the work item
+	 * (under @lock), cleared by the ACK's completion handler (cmpxchg).
+	 * It outlives links: what a failed link flushed is posted again on
+	 * the next. @served[qp]: the partner's newest request answered on
+	 * that QP (its completion handler only), @served_epoch its epoch.
+	 */
+	struct delayed_work stream;
+	u64 *pending;
+	u64 *served;
+	u64 next_seq;		/* @lock */
+	u64 served_epoch;
+	atomic_t posting;	/* the link's QPs may be posted on */
+	atomic_t reqs_sent;	/* REQs posted, new ones and again */
+	atomic_t reqs_acked;	/* ACKs that ended a pending request */
+	atomic_t reposted;	/* pending requests posted again on a new link */
+	atomic_t reqs_again;	/* the partner's requests answered a second time */
+	/*
+	 * Orders inject_qp_fatal and the request stream against
+	 * ->connected(), ->quiesce() and ->disconnected().
+	 */
 	struct mutex lock;
 };
 
@@ -222,13 +262,18 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	type = be32_to_cpu(m->type);
 	qp = be32_to_cpu(m->qp);
 	token = be64_to_cpu(m->token);
+	/* The buffer is read: receive the next message into it. */
+	if (atomic_read(&e->posting) && echo_post_recv(s))
+		atomic_inc(&e->errors);
 	if (qp != s->qp) {
 		atomic_inc(&e->errors);
 		return;
 	}
+	if (!atomic_read(&e->posting))
+		return;	/* quiesced: answer nothing */
 	switch (type) {
 	case ECHO_PING:
-		if (echo_send(e, qp, 1, ECHO_PONG, token))
+		if (echo_send(e, qp, ECHO_TX_PONG, ECHO_PONG, token))
 			atomic_inc(&e->errors);
 		break;
 	case ECHO_PONG:
@@ -239,12 +284,28 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		atomic_inc(&e->qps_ok);
 		qp = atomic_inc_return(&e->next_ping) - 1;
 		if (qp < e->link->nr_qps &&
-		    echo_send(e, qp, 0, ECHO_PING, e->token ^ qp))
+		    echo_send(e, qp, ECHO_TX_PING, ECHO_PING, e->token ^ qp))
 			atomic_inc(&e->errors);
 		break;
 	case ECHO_WDONE:
 		echo_verify_write(e, token);
 		break;
+	case ECHO_REQ:
+		/* Idempotent: a request seen before is answered again. */
+		if (token <= e->served[qp])
+			atomic_inc(&e->reqs_again);
+		else
+			e->served[qp] = token;
+		if (echo_send(e, qp, ECHO_TX_ACK, ECHO_ACK, token))
+			atomic_inc(&e->errors);
+		return;
+	case ECHO_ACK:
+		/* Exactly one ACK per request: the link it was posted on. */
+		if (!token || cmpxchg64(&e->pending[qp], token, 0) != token)
+			atomic_inc(&e->errors);
+		else
+			atomic_inc(&e->reqs_acked);
+		return;
 	default:
 		atomic_inc(&e->errors);
 		return;
@@ -292,7 +353,62 @@ static int echo_write(struct echo *e)
 	if (ret)
 		return ret;
 	/* Same QP: the partner sees the data before this message. */
-	return echo_send(e, 0, 2, ECHO_WDONE, len);
+	return echo_send(e, 0, ECHO_TX_WDONE, ECHO_WDONE, len);
+}
+
+/* Post the pending request of @qp (again, or a new one). */
+static int echo_post_req(struct echo *e, u32 qp)
+{
+	lockdep_assert_held(&e->lock);
+	atomic_inc(&e->reqs_sent);
+	return echo_send(e, qp, ECHO_TX_REQ, ECHO_REQ, e->pending[qp]);
+}
+
+/* The request stream: a new request on every QP without one. */
+static void echo_stream_work(struct work_struct *work)
+{
+	struct echo *e = container_of(to_delayed_work(work), struct echo,
+				      stream);
+	u32 qp;
+
+	mutex_lock(&e->lock);
+	if (!atomic_read(&e->posting))
+		goto out;
+	for (qp = 0; qp < e->link->nr_qps; qp++) {
+		if (READ_ONCE(e->pending[qp]))
+			continue;
+		WRITE_ONCE(e->pending[qp], ++e->next_seq);
+		if (echo_post_req(e, qp)) {
+			/* left pending: the next link posts it */
+			atomic_inc(&e->errors);
+			break;
+		}
+	}
+	schedule_delayed_work(&e->stream, msecs_to_jiffies(stream_ms));
+out:
+	mutex_unlock(&e->lock);
+}
+
+/*
+ * ->connected(): what the last link flushed is still pending; post it on
+ * the new QPs, then let the stream run.
+ */
+static int echo_stream_start(struct echo *e)
+{
+	u32 qp;
+	int ret = 0;
+
+	lockdep_assert_held(&e->lock);
+	if (!stream_ms)
+		return 0;
+	for (qp = 0; qp < e->link->nr_qps && !ret; qp++) {
+		if (!e->pending[qp])
+			continue;
+		atomic_inc(&e->reposted);
+		ret = echo_post_req(e, qp);
+	}
+	schedule_delayed_work(&e->stream, msecs_to_jiffies(stream_ms));
+	return ret;
 }
 
 static void echo_connected(struct ccm_client *client,
@@ -302,6 +418,7 @@ static void echo_connected(struct ccm_client *client,
 	unsigned int qp, k, n = 0;
 	int ret = 0;
 
+	mutex_lock(&e->lock);
 	e->link = link;
 	/* The partner checks our write against its peer_epoch: our epoch. */
 	e->token = link->local_epoch;
@@ -326,6 +443,13 @@ static void echo_connected(struct ccm_client *client,
 	}
 	/* The write source: the last slot, with room after it. */
 	e->slots[e->nr_slots - 1].qp = 0;
+	if (link->peer_epoch != e->served_epoch) {
+		/* a new incarnation of the partner numbers from 1 again */
+		memset(e->served, 0, qps * sizeof(*e->served));
+		e->served_epoch = link->peer_epoch;
+	}
+	/* from the first receive on, the handlers answer and repost */
+	atomic_set(&e->posting, 1);
 	for (qp = 0; qp < link->nr_qps; qp++) {
 		for (k = 0; k < ECHO_RX_PER_QP; k++) {
 			struct echo_slot *s = echo_slot(e, qp, k);
@@ -340,18 +464,37 @@ static void echo_connected(struct ccm_client *client,
 		  max_t(unsigned int, ECHO_PING_WINDOW / max(clients, 1U), 1));
 	atomic_set(&e->next_ping, n);
 	for (qp = 0; qp < n && !ret; qp++)
-		ret = echo_send(e, qp, 0, ECHO_PING, e->token ^ qp);
+		ret = echo_send(e, qp, ECHO_TX_PING, ECHO_PING, e->token ^ qp);
 	if (!ret)
 		ret = echo_write(e);
+	if (!ret)
+		ret = echo_stream_start(e);
 	if (ret) {
 		atomic_inc(&e->errors);
 		pr_warn("ccm_echo: %s: cannot post (%d) after %u PINGs\n",
 			e->name, ret, qp);
 	}
+	mutex_unlock(&e->lock);
 	return;
 err:
+	mutex_unlock(&e->lock);
 	atomic_inc(&e->errors);
 	pr_warn("ccm_echo: %s: out of memory\n", e->name);
+}
+
+/*
+ * The link is going down: nothing but the completion handlers may post
+ * on it from now on, and they answer nothing more.
+ */
+static void echo_quiesce(struct ccm_client *client,
+			 enum ccm_disconnect_reason reason)
+{
+	struct echo *e = container_of(client, struct echo, client);
+
+	mutex_lock(&e->lock);
+	atomic_set(&e->posting, 0);
+	mutex_unlock(&e->lock);
+	cancel_delayed_work_sync(&e->stream);
 }
 
 static void echo_disconnected(struct ccm_client *client,
@@ -365,10 +508,17 @@ static void echo_disconnected(struct ccm_client *client,
 	 * partner is alive and ->connected() follows at once with QPs on
 	 * another link: a storage driver keeps its flushed requests and
 	 * posts them again there (idempotent, with the new device's lkey and
-	 * the new rkey). Echo's work is a PING round on every QP, and it runs
-	 * a fresh one on every connect; the counters show what happened.
+	 * the new rkey). Echo does so with its pending requests (in
+	 * echo_stream_start()); its PING round it runs afresh on every
+	 * connect. The counters show what happened.
 	 */
 	mutex_lock(&e->lock);
+	/* ccm calls ->quiesce() first: the tests rely on this error */
+	if (atomic_xchg(&e->posting, 0)) {
+		atomic_inc(&e->errors);
+		pr_warn("ccm_echo: %s: disconnected without ->quiesce()\n",
+			e->name);
+	}
 	if (reason == CCM_DISC_LINK_DOWN)
 		atomic_inc(&e->link_downs);
 	if (reason == CCM_DISC_QP_ERROR)
@@ -403,8 +553,18 @@ static ssize_t echo_show(struct kobject *kobj, struct kobj_attribute *attr,
 		      !strcmp(n, "flushed") ? &e->flushed :
 		      !strcmp(n, "link_downs") ? &e->link_downs :
 		      !strcmp(n, "qp_errors") ? &e->qp_errors :
+		      !strcmp(n, "reqs_sent") ? &e->reqs_sent :
+		      !strcmp(n, "reqs_acked") ? &e->reqs_acked :
+		      !strcmp(n, "reposted") ? &e->reposted :
+		      !strcmp(n, "reqs_again") ? &e->reqs_again :
 		      &e->connected;
+	unsigned int qp, pending = 0;
 
+	if (!strcmp(n, "reqs_pending")) {
+		for (qp = 0; qp < qps; qp++)
+			pending += !!READ_ONCE(e->pending[qp]);
+		return sysfs_emit(buf, "%u\n", pending);
+	}
 	return sysfs_emit(buf, "%d\n", atomic_read(v));
 }
 
@@ -419,6 +579,11 @@ ECHO_ATTR(disconnects);
 ECHO_ATTR(flushed);
 ECHO_ATTR(link_downs);
 ECHO_ATTR(qp_errors);
+ECHO_ATTR(reqs_sent);
+ECHO_ATTR(reqs_acked);
+ECHO_ATTR(reqs_pending);
+ECHO_ATTR(reposted);
+ECHO_ATTR(reqs_again);
 
 /* QP 0's local ACK timeout exponent, as the device reports it. */
 static ssize_t qp_ack_timeout_show(struct kobject *kobj,
@@ -480,7 +645,9 @@ static struct attribute *echo_attrs[] = {
 	&echo_attr_connects.attr, &echo_attr_disconnects.attr,
 	&echo_attr_flushed.attr, &echo_attr_link_downs.attr,
 	&echo_attr_qp_errors.attr, &echo_attr_qp_ack_timeout.attr,
-	&echo_attr_inject_qp_fatal.attr, NULL
+	&echo_attr_inject_qp_fatal.attr, &echo_attr_reqs_sent.attr,
+	&echo_attr_reqs_acked.attr, &echo_attr_reqs_pending.attr,
+	&echo_attr_reposted.attr, &echo_attr_reqs_again.attr, NULL
 };
 ATTRIBUTE_GROUPS(echo);
 
@@ -500,7 +667,13 @@ static void echo_cleanup(void)
 
 	for (i = 0; i < nr_echoes; i++) {
 		ccm_unregister_client(&echoes[i].client);
+		/* quiesced by the last ->quiesce(), if it ever ran */
+		cancel_delayed_work_sync(&echoes[i].stream);
 		kobject_put(&echoes[i].kobj);
+	}
+	for (i = 0; i < clients; i++) {
+		kfree(echoes[i].pending);
+		kfree(echoes[i].served);
 	}
 	nr_echoes = 0;
 	kobject_put(echo_kobj);
@@ -534,8 +707,16 @@ static int __init echo_init(void)
 		e->client.mem_size = mem_size;
 		e->client.poll_ctx = IB_POLL_SOFTIRQ;
 		e->client.connected = echo_connected;
+		e->client.quiesce = echo_quiesce;
 		e->client.disconnected = echo_disconnected;
 		mutex_init(&e->lock);
+		INIT_DELAYED_WORK(&e->stream, echo_stream_work);
+		e->pending = kcalloc(qps, sizeof(*e->pending), GFP_KERNEL);
+		e->served = kcalloc(qps, sizeof(*e->served), GFP_KERNEL);
+		if (!e->pending || !e->served) {
+			ret = -ENOMEM;
+			goto err;
+		}
 		ret = kobject_init_and_add(&e->kobj, &echo_ktype, echo_kobj,
 					   "%s", e->name);
 		if (ret) {

@@ -102,8 +102,15 @@ struct ccm_client_state;
  * @poll_ctx: how the CQs are polled (IB_POLL_SOFTIRQ, IB_POLL_WORKQUEUE)
  * @connected: the link is up; called from a workqueue, may sleep, never
  *	       under a ccm lock; must not call ccm_unregister_client()
- * @disconnected: the link is down, for @reason; same context. The link is
- *		  invalid once it returns.
+ * @quiesce: optional: the link is going down, for @reason; same context,
+ *	     before ccm drains the QPs. Return once no context of the
+ *	     client (a submission path, a timer, a work item) posts on the
+ *	     link's QPs any more; completion handlers may still run until
+ *	     the drain. Needed by a client that posts from anywhere but its
+ *	     own completion handlers and callbacks: ib_drain_qp() requires
+ *	     that nobody posts while it runs.
+ * @disconnected: the link is down, for @reason; same context, after the
+ *		  drain. The link is invalid once it returns.
  * @priv: the client's own pointer, not used by ccm
  * @state: private to ccm
  */
@@ -118,6 +125,8 @@ struct ccm_client {
 	enum ib_poll_context poll_ctx;
 	void (*connected)(struct ccm_client *client,
 			  const struct ccm_client_link *link);
+	void (*quiesce)(struct ccm_client *client,
+			enum ccm_disconnect_reason reason);
 	void (*disconnected)(struct ccm_client *client,
 			     enum ccm_disconnect_reason reason);
 	void *priv;

@@ -208,6 +208,23 @@ echo_check_all() {
 	log "all $2 clients x $3 QPs verified"
 }
 
+# echo_stream_alive NAME [N]: NAME's request stream (ccm_echo stream_ms=)
+# moves on: N (default 10) more requests acknowledged within 10 s
+echo_stream_alive() {
+	local f=/sys/kernel/ccm_echo/$1/reqs_acked n0
+	n0=$(cat "$f")
+	wait_cmd 10 file_ge "$f" $((n0 + ${2:-10}))
+}
+
+# echo_stream_log NAME: its request stream's counters, one line
+echo_stream_log() {
+	local d=/sys/kernel/ccm_echo/$1 c out=
+	for c in reqs_sent reqs_acked reqs_pending reposted reqs_again flushed errors; do
+		out="$out $c=$(cat $d/$c)"
+	done
+	log "$1 stream:$out"
+}
+
 # qpn_count NAME local|peer: how many QP numbers sysfs lists
 qpn_count() {
 	cat "$CCM_SYSFS/clients/$1/$2_qpns" | wc -w

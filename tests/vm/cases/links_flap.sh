@@ -2,7 +2,10 @@
 # The link without the clients flapped 50 times at random moments (the
 # host cuts it on node 1 with the QEMU monitor for 0.1-0.7 s, then leaves
 # it up for 0.2-1.2 s; links_flap.host): the partner is never lost, the
-# client on the other link is never disturbed, the flapped link rejoins
+# client on the other link is never disturbed (its stream of requests, one
+# every 10 ms on each QP, goes on throughout: each node counts at least
+# 1000 acknowledged during the flaps, none posted again, no error), the
+# flapped link rejoins
 # after the last flap, and neither node leaks RDMA resources (the counts
 # of both devices equal those seen before the flaps, and the baseline
 # after unload).
@@ -10,19 +13,20 @@
 # timeout: 300
 
 flaps() {
-	local cl other before after
+	local cl other before after acked
 	wait_rxe_active rxe0
 	wait_rxe_active rxe1
 	res_baseline
 	run_logged modprobe ccm peer_addr="$PEER_ADDR,$PEER_ADDR2" ||
 		{ fail "modprobe ccm failed"; return 1; }
-	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return 1; }
+	echo_load clients=1 qps=2 stream_ms=10 || { fail "modprobe ccm_echo failed"; return 1; }
 	wait_state connected 60 || { fail "ccm not connected"; return 1; }
 	wait_cmd 60 both_links_up || { fail "links not both up"; return 1; }
 	echo_check_all echo 1 2 30 || return 1
 	cl=$(cat $CCM_SYSFS/clients_link)
 	other=$((1 - cl))
 	before=$(res_counts rxe0 rxe1)
+	acked=$(cat /sys/kernel/ccm_echo/echo0/reqs_acked)
 	watch_partner_start
 	log "FLAPS-READY clients=$cl"
 	# The flaps have begun once a link went down; they are over once the
@@ -36,6 +40,9 @@ flaps() {
 	expect_eq echo0_connects "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
 	expect_eq echo0_disconnects "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	expect_eq echo0_errors "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
+	expect_ge echo0_reqs_acked_in_flaps "$(cat /sys/kernel/ccm_echo/echo0/reqs_acked)" $((acked + 1000))
+	expect_eq echo0_reposted "$(cat /sys/kernel/ccm_echo/echo0/reposted)" 0
+	echo_stream_log echo0
 	after=$(res_counts rxe0 rxe1)
 	expect_eq resources_after_flaps "$after" "$before"
 	log "flaps: links_down=$(counter links_down) link $other handshakes=$(cat $CCM_SYSFS/links/$other/counters/handshakes) connections_lost=$(counter connections_lost)"

@@ -2,7 +2,11 @@
 # Two interconnect links: a link failure is never the partner's loss, and
 # the clients move to the surviving link.
 # Both nodes load ccm with two links (peer_addr=169.254.0.x,169.254.1.x, on
-# rxe0 and rxe1) and ccm_echo (1 client x 2 QPs). The node with the higher
+# rxe0 and rxe1) and ccm_echo (1 client x 2 QPs, with a stream of requests
+# every 10 ms that must go on after every phase: what a failed link flushed
+# is posted again on the next, node 2 does so at least once, in phase 3,
+# where it only hears silence; no error, no answer without its request).
+# The node with the higher
 # node_id chooses the clients' link (clients_link, the same on both nodes).
 # The host (links_two.host) cuts node 1's NICs with the QEMU monitor
 # (`set_link ... off`: node 1 loses carrier, node 2 sees silence), one
@@ -50,9 +54,10 @@ setup() {
 	start_uevents
 	run_logged modprobe ccm peer_addr="$PEER_ADDR,$PEER_ADDR2" ||
 		{ fail "modprobe ccm failed"; return 1; }
-	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return 1; }
+	echo_load clients=1 qps=2 stream_ms=10 || { fail "modprobe ccm_echo failed"; return 1; }
 	wait_state connected 60 || { fail "ccm not connected"; return 1; }
 	wait_cmd 60 both_links_up || { fail "links not both connected: $(link_state 0) $(link_state 1)"; return 1; }
+	echo_stream_alive echo0 || fail "setup: echo0's requests never acknowledged"
 	echo_check_all echo 1 2 30 || return 1
 	CL=$(cat $CCM_SYSFS/clients_link)
 	case $CL in
@@ -93,6 +98,8 @@ phase1() {
 	expect_eq echo0_connects_1 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 1
 	expect_eq echo0_disconnects_1 "$(cat /sys/kernel/ccm_echo/echo0/disconnects)" 0
 	expect_eq echo0_errors_1 "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
+	expect_eq echo0_reposted_1 "$(cat /sys/kernel/ccm_echo/echo0/reposted)" 0
+	echo_stream_alive echo0 || fail "phase 1: echo0's requests stopped"
 	grep -q "CCM_LINK=$OTHER .*CCM_LINK_STATE=down\|CCM_LINK_STATE=down .*CCM_LINK=$OTHER" /tmp/uevents ||
 		fail "no CCM_LINK=$OTHER down uevent"
 	grep -q "CCM_REDUNDANCY=lost" /tmp/uevents || fail "no CCM_REDUNDANCY=lost uevent"
@@ -140,6 +147,8 @@ phase2() {
 	expect_eq echo0_connects_2 "$(cat /sys/kernel/ccm_echo/echo0/connects)" 2
 	expect_eq partner_lost_2 "$(counter partner_lost)" 0
 	expect_ge links_down_2 "$(counter links_down)" 2
+	echo_stream_alive echo0 || fail "phase 2: echo0's requests stopped"
+	echo_stream_log echo0
 	if [ "$CL" = 1 ]; then told_down 1 1; else told_down 0 1; fi
 }
 # Phase 3: both links cut, the clients' last: the partner is lost, as with one link.
@@ -157,6 +166,11 @@ phase3() {
 	wait_cmd 60 both_links_up || { fail "links not back: $(link_state 0) $(link_state 1)"; return 1; }
 	wait_state connected 10 || { fail "partner not connected again"; return 1; }
 	echo_wait_round echo0 3 2 60 || return 1
+	echo_stream_alive echo0 || fail "phase 3: echo0's requests stopped"
+	echo_stream_log echo0
+	# node 2 heard silence for a heartbeat timeout: its requests of that
+	# time were flushed, and posted again on the partner's return
+	[ "$NODE" = 2 ] && expect_ge echo0_reposted_3 "$(cat /sys/kernel/ccm_echo/echo0/reposted)" 1
 	log "phase 3: partner lost once, both links and the client back"
 	log "counters: partner_lost=$(counter partner_lost) links_down=$(counter links_down) redundancy_lost=$(counter redundancy_lost) link_lost=$(counter link_lost) connections_lost=$(counter connections_lost)"
 }
@@ -215,6 +229,9 @@ phase5() {
 	wait_cmd 60 link_is $cl connected || { fail "link $cl never rejoined"; watch_partner_stop phase5; return 1; }
 	watch_partner_stop phase5
 	expect_eq partner_lost_5 "$(counter partner_lost)" "$PL3"
+	echo_stream_alive echo0 || fail "phase 5: echo0's requests stopped"
+	expect_eq echo0_errors_5 "$(cat /sys/kernel/ccm_echo/echo0/errors)" 0
+	echo_stream_log echo0
 	log "phase 5: device of link $cl removed, client moved to link $OTHER, link $cl back"
 }
 
