@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Static checks, one test each: W=1 + sparse build, checkpatch --strict,
-# kernel-doc -v (every warning). Uses the kernel tree tests/kunit/run.sh unpacks (for
-# checkpatch.pl and kernel-doc); ends with "N passed, N failed".
+# kernel-doc -v (every warning), the sysfs ABI, the reST documents parse.
+# Uses the kernel tree tests/kunit/run.sh unpacks (for checkpatch.pl and
+# kernel-doc); ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 CCM_CACHE=${CCM_CACHE:-/var/cache/ccm}
@@ -68,6 +69,35 @@ if [ -n "$missing" ]; then
 	ko "sysfs ABI documented"
 else
 	ok "sysfs ABI documented"
+fi
+
+# The reST documents parse (the tables above all); kernel-doc directives
+# are Sphinx's, left to a kernel docs build.
+python3 -c 'import docutils' 2>/dev/null || apt-get install -y -qq python3-docutils >/dev/null
+out=$(python3 - Documentation/*.rst <<'PY' 2>&1
+import io, sys
+import docutils.core
+from docutils.parsers.rst import Directive, directives
+class KernelDoc(Directive):
+    required_arguments = 1
+    option_spec = {'export': directives.flag, 'internal': directives.flag,
+                   'identifiers': directives.unchanged}
+    def run(self):
+        return []
+directives.register_directive('kernel-doc', KernelDoc)
+for f in sys.argv[1:]:
+    err = io.StringIO()
+    with open(f) as fh:
+        docutils.core.publish_doctree(fh.read(), source_path=f, settings_overrides={
+            'warning_stream': err, 'report_level': 2, 'halt_level': 5})
+    sys.stdout.write(err.getvalue())
+PY
+)
+if [ -n "$out" ]; then
+	echo "$out"
+	ko "reST documents parse"
+else
+	ok "reST documents parse"
 fi
 
 echo "$pass passed, $fail failed"
