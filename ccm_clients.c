@@ -729,30 +729,37 @@ static void ccm_clients_sync(struct ccm_peer *peer)
 		queue_work(ccm_wq, &peer->work);
 }
 
-static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
-				 const struct ccm_msg_info *mi)
+/*
+ * Return: 0, or -ENOMEM when an offer could not be kept; those before it
+ * in the message were, the rest were not looked at.
+ */
+static int ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
+				const struct ccm_msg_info *mi)
 {
 	size_t off = sizeof(struct ccm_wire_msg);
 	struct ccm_client_state *cs;
 	struct ccm_offer_info o;
-	struct ccm_remote *r;
+	struct ccm_remote *r, *old;
 	unsigned int i;
 
 	for (i = 0; i < mi->count; i++) {
 		ccm_wire_msg_offer(msg, &off, &o);
-		r = ccm_remote_find(o.name);
-		if (r) {
-			ccm_remote_del(r);
+		/* before anything changes: a failure loses this offer only */
+		r = CCM_FAULT(kzalloc(struct_size(r, qps, o.nr_qps),
+				      GFP_KERNEL), NULL);
+		if (!r)
+			return -ENOMEM;
+		old = ccm_remote_find(o.name);
+		if (old) {
+			ccm_remote_del(old);
 		} else if (ccm_nr_remotes >= CCM_MAX_CLIENTS) {
 			/* More clients than a node can have. */
+			kfree(r);
 			ccm_peer_stat_msg(peer, CCM_STAT_MSGS_INVALID);
 			ccm_peer_error(peer, "offer for %.*s refused: over %u partner clients",
 				       CCM_NAME_MAX, o.name, CCM_MAX_CLIENTS);
 			continue;
 		}
-		r = kzalloc(struct_size(r, qps, o.nr_qps), GFP_KERNEL);
-		if (!r)
-			continue;
 		memcpy(r->name, o.name, CCM_NAME_MAX);
 		r->incarnation = o.incarnation;
 		r->nr_qps = o.nr_qps;
@@ -783,6 +790,7 @@ static void ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 		}
 		mutex_unlock(&ccm_clients_lock);
 	}
+	return 0;
 }
 
 static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
@@ -837,15 +845,21 @@ static void ccm_clients_rx_names(struct ccm_peer *peer, const void *msg,
  * @msg: the message as received
  * @len: its length
  *
- * The message is validated as a whole before anything in it is used.
+ * The message is validated as a whole before anything in it is used. An
+ * invalid or stale one is counted and dropped; one that is valid but
+ * cannot be kept (no memory for an offer) is lost to the exchange, which
+ * relies on every message arriving, as a message that could not be sent
+ * is: the caller fails the connection.
  *
  * Context: peer->work, peer->lock held.
+ * Return: 0, or -ENOMEM when the message was valid but could not be kept.
  */
-void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
-		    const void *msg, size_t len)
+int ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
+		   const void *msg, size_t len)
 {
 	enum ccm_wire_status st;
 	struct ccm_msg_info mi;
+	int ret = 0;
 
 	lockdep_assert_held(&peer->lock);
 	st = ccm_wire_msg_decode(msg, len, &mi);
@@ -855,33 +869,35 @@ void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
 		ccm_stat_inc(path, CCM_STAT_MSGS_INVALID);
 		ccm_path_error(path, "control message refused: %s",
 			       ccm_wire_status_str(st));
-		return;
+		return 0;
 	}
 	if (mi.type == CCM_MSG_USE) {
 		ccm_peer_use_rx(path, mi.arg);
-		return;
+		return 0;
 	}
 	if (mi.type == CCM_MSG_DOWN) {
 		struct ccm_link_info li;
 
 		ccm_wire_msg_link(msg, &li);
 		ccm_peer_down_rx(path, &li);
-		return;
+		return 0;
 	}
 	/* The partner's clients talk to ours on the clients' link only. */
 	if (!ccm_peer_clients_rx(path)) {
 		ccm_stat_inc(path, CCM_STAT_MSGS_STALE);
-		return;
+		return 0;
 	}
 	if (ccm_remotes_gen != gen) {
 		ccm_remotes_clear();
 		ccm_remotes_gen = gen;
 	}
 	if (mi.type == CCM_MSG_OFFER)
-		ccm_clients_rx_offer(peer, msg, &mi);
+		ret = ccm_clients_rx_offer(peer, msg, &mi);
 	else
 		ccm_clients_rx_names(peer, msg, &mi);
-	ccm_clients_sync(peer);
+	if (!ret)
+		ccm_clients_sync(peer);
+	return ret;
 }
 
 /**

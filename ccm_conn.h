@@ -113,7 +113,10 @@ enum {
 	CCM_CEV_LISTEN_LOST = CCM_CEV_WRITE + CCM_MBOX_NR,
 	CCM_CEV_RX,		/* + receive buffer index */
 	CCM_CEV_TX = CCM_CEV_RX + CCM_NR_RX,	/* + send buffer index */
-	/* A control message could not be sent; after what was received. */
+	/*
+	 * A control message was lost: not sent, or received but not kept;
+	 * after what was received.
+	 */
 	CCM_CEV_MSG_LOST = CCM_CEV_TX + CCM_NR_TX,
 	CCM_CEV_BEAT,		/* a heartbeat write failed */
 	CCM_CEV_AUTH_TIMEOUT,	/* passive: no proof of the key in time */
@@ -169,6 +172,7 @@ struct ccm_conn {
 	bool accepted;			/* passive: rdma_accept() done */
 	bool ready;			/* partner's descriptor received */
 	bool rq_drained;		/* ccm_conn_rx_last() drained the RQ */
+	bool msg_lost;			/* a control message lost: failing */
 	bool qp_init;			/* the QP left RESET */
 	bool used;			/* the FSM has acted on it */
 	bool auth_wait;			/* passive: accepted, proof not checked */

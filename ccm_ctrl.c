@@ -113,7 +113,19 @@ static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
 	}
 }
 
-/* Receive @i holds a control message. */
+/*
+ * A control message was lost, one to send or one received: the exchange
+ * relies on every message arriving, so the connection fails, on the next
+ * run of the worker (CCM_CEV_MSG_LOST): not from here, which may be inside
+ * an FSM step or ccm_conn_rx_last(). Until then what else arrives on it
+ * is dropped, so that nothing later is acted on without the lost one.
+ */
+static void ccm_conn_lose_msg(struct ccm_conn *conn)
+{
+	conn->msg_lost = true;
+	ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
+}
+
 /*
  * A control message that arrives before our FSM reached connected on its
  * link (the partner got there first and sent USE or its offers at once)
@@ -122,9 +134,9 @@ static void ccm_conn_rx_doorbell(struct ccm_conn *conn, unsigned int i)
  * (Documentation/model.rst: a USE taken early was lost with a link that
  * never came up here, and the clients never connected). The receive
  * buffer goes back to the device at once: holding it could stall the
- * partner's doorbell write. Return: false when the connection failed.
+ * partner's doorbell write.
  */
-static bool ccm_conn_defer_msg(struct ccm_conn *conn, unsigned int i)
+static void ccm_conn_defer_msg(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_path *path = conn->path;
 	struct ccm_tx *m = NULL;
@@ -132,21 +144,33 @@ static bool ccm_conn_defer_msg(struct ccm_conn *conn, unsigned int i)
 	if (conn->nr_deferred < CCM_MAX_DEFERRED)
 		m = kvmalloc(struct_size(m, data, conn->rx_len[i]), GFP_KERNEL);
 	if (!m) {
-		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
 		ccm_path_error(path, "connection %u: %u control messages before connected",
 			       conn->gen, conn->nr_deferred + 1);
-		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
-		return false;
+		ccm_conn_lose_msg(conn);
+		return;
 	}
 	m->len = conn->rx_len[i];
 	memcpy(m->data, conn->rx[i].va, m->len);
 	list_add_tail(&m->node, &conn->deferred);
 	conn->nr_deferred++;
-	return true;
 }
 
-/* Return: false when the connection failed. */
-static bool ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
+/* Hand a message to the clients; one they could not keep is lost. */
+static void ccm_conn_deliver(struct ccm_conn *conn, const void *msg,
+			     size_t len)
+{
+	struct ccm_path *path = conn->path;
+	int ret;
+
+	ret = ccm_clients_rx(path->peer, path, conn->gen, msg, len);
+	if (!ret)
+		return;
+	ccm_path_error(path, "connection %u: a control message received could not be kept (%d)",
+		       conn->gen, ret);
+	ccm_conn_lose_msg(conn);
+}
+
+static void ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 {
 	struct ccm_path *path = conn->path;
 
@@ -154,18 +178,23 @@ static bool ccm_conn_rx_msg(struct ccm_conn *conn, unsigned int i)
 				  conn->rx_len[i]);
 	ccm_stat_inc(path, CCM_STAT_MSGS_RECEIVED);
 	if (conn != path->cur)
-		return true;
+		return;
 	ccm_path_alive(path);
+	if (conn->msg_lost)
+		return;
 	if (!path->up)
-		return ccm_conn_defer_msg(conn, i);
-	ccm_clients_rx(path->peer, path, conn->gen, conn->rx[i].va,
-		       conn->rx_len[i]);
-	return true;
+		ccm_conn_defer_msg(conn, i);
+	else
+		ccm_conn_deliver(conn, conn->rx[i].va, conn->rx_len[i]);
 }
 
 /**
  * ccm_rdma_rx_deferred() - hand on the messages that came before connected
  * @path: the link, just up
+ *
+ * From the FSM step that brought the link up: a message the clients could
+ * not keep fails the connection through the worker (ccm_conn_lose_msg()),
+ * and the rest wait with it.
  *
  * Context: process context, peer->lock held.
  */
@@ -177,13 +206,13 @@ void ccm_rdma_rx_deferred(struct ccm_path *path)
 	lockdep_assert_held(&path->peer->lock);
 	if (!conn)
 		return;
-	/* ccm_clients_rx() frees no connection: @conn stays. */
-	while (path->cur == conn && path->up &&
+	/* Delivered, the messages free no connection: @conn stays. */
+	while (!conn->msg_lost && path->cur == conn && path->up &&
 	       (m = list_first_entry_or_null(&conn->deferred, struct ccm_tx,
 					     node))) {
 		list_del(&m->node);
 		conn->nr_deferred--;
-		ccm_clients_rx(path->peer, path, conn->gen, m->data, m->len);
+		ccm_conn_deliver(conn, m->data, m->len);
 		kvfree(m);
 	}
 }
@@ -201,8 +230,8 @@ static bool ccm_conn_rx(struct ccm_conn *conn, unsigned int i)
 	}
 	if (conn->rx_imm[i])
 		ccm_conn_rx_doorbell(conn, i);
-	else if (!ccm_conn_rx_msg(conn, i))
-		return false;
+	else
+		ccm_conn_rx_msg(conn, i);
 	/* ccm_clients_rx() does not free connections: @conn is still here. */
 	if (ccm_conn_post_rx(conn, i)) {
 		ccm_path_error(path, "control message receive: cannot repost");
@@ -325,8 +354,11 @@ static int ccm_rdma_send(struct ccm_path *path, const void *msg, size_t len,
 	ret = ccm_conn_tx_kick(conn);
 out:
 	/* Deferred: the callers hold the clients' lock. */
-	if (ret)
-		ccm_conn_signal(conn, CCM_CEV_MSG_LOST);
+	if (ret) {
+		ccm_path_error(path, "connection %u: a control message could not be sent (%d)",
+			       conn->gen, ret);
+		ccm_conn_lose_msg(conn);
+	}
 	return ret;
 }
 

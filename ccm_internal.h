@@ -469,8 +469,8 @@ void ccm_sysfs_uevent(char **envp);
 /* ccm_clients.c */
 int ccm_clients_init(void);
 void ccm_clients_exit(void);
-void ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
-		    const void *msg, size_t len);
+int ccm_clients_rx(struct ccm_peer *peer, struct ccm_path *path, u32 gen,
+		   const void *msg, size_t len);
 void ccm_clients_up(struct ccm_peer *peer);
 void ccm_clients_down(struct ccm_peer *peer, int reason);
 void ccm_clients_device_gone(struct ccm_peer *peer, struct ib_device *dev,

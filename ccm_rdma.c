@@ -100,8 +100,9 @@ static void ccm_conn_handle(struct ccm_conn *conn, unsigned int bit)
 	case CCM_CEV_MSG_LOST:
 		/* The client exchange relies on every message arriving. */
 		ccm_stat_inc(path, CCM_STAT_CONNS_LOST);
-		ccm_path_error(path, "connection %u: control message not sent, reconnecting",
-			       conn->gen);
+		/* last_error keeps what was lost, and why */
+		pr_info("ccm: %pISc: connection %u: a control message was lost, reconnecting\n",
+			path->peer_addr, conn->gen);
 		ccm_conn_fail(conn, CCM_EV_CONN_LOST);
 		break;
 	case CCM_CEV_RECV:

@@ -98,12 +98,14 @@ RULES = [
     ("ccm_ctrl.c", "ccm_conn_rx_msg",
      "a control message on the current connection is a sign of life; it is "
      "handled once the link is up here, kept until then (FIX_DEFER)",
-     ["if (conn != path->cur) return true; ccm_path_alive(path); "
-      "if (!path->up) return ccm_conn_defer_msg(conn, i); ccm_clients_rx("]),
+     ["if (conn != path->cur) return; ccm_path_alive(path); "
+      "if (conn->msg_lost) return; "
+      "if (!path->up) ccm_conn_defer_msg(conn, i); "
+      "else ccm_conn_deliver("]),
     ("ccm_ctrl.c", "ccm_rdma_rx_deferred",
      "the messages kept are handed on in order once the link is up",
-     ["while (path->cur == conn && path->up &&",
-      "ccm_clients_rx(path->peer, path, conn->gen, m->data, m->len);"]),
+     ["while (!conn->msg_lost && path->cur == conn && path->up &&",
+      "ccm_conn_deliver(conn, m->data, m->len);"]),
     ("ccm_peer.c", "ccm_peer_set_cpath",
      "the clients' link remembers the connection it was chosen on "
      "(FIX_REJOIN)",
@@ -125,9 +127,9 @@ RULES = [
     ("ccm_clients.c", "ccm_clients_rx",
      "USE is taken on any link; every other message as "
      "ccm_peer_clients_rx() says",
-     ["if (mi.type == CCM_MSG_USE) { ccm_peer_use_rx(path, mi.arg); return; }",
+     ["if (mi.type == CCM_MSG_USE) { ccm_peer_use_rx(path, mi.arg); return 0; }",
       "if (!ccm_peer_clients_rx(path)) {",
-      "return; }",
+      "return 0; }",
       "if (ccm_remotes_gen != gen) { ccm_remotes_clear();",
       "ccm_clients_sync(peer);"]),
     ("ccm_clients.c", "ccm_clients_down",

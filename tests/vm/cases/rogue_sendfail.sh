@@ -29,7 +29,7 @@ node2() {
 		{ fail "modprobe ccm_rogue rogue=10"; return; }
 	wait_cmd 60 counter_ge handshakes 2 || fail "no second handshake"
 	wait_state connected 30 || fail "not connected again"
-	dmesg | grep -q "control message not sent, reconnecting" ||
+	dmesg | grep -q "a control message was lost, reconnecting" ||
 		fail "no message for the lost control message"
 	expect_ge connections_lost "$(counter connections_lost)" 1
 	wait_cmd 30 counter_ge messages_sent 1 || fail "the OFFER was not sent"
