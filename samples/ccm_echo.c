@@ -114,15 +114,23 @@ struct echo {
 	 * request outstanding on that QP, 0 for none; set by the work item
 	 * (under @lock), cleared by the ACK's completion handler (cmpxchg).
 	 * It outlives links: what a failed link flushed is posted again on
-	 * the next. @served[qp]: the partner's newest request answered on
-	 * that QP (its completion handler only), @served_epoch its epoch.
+	 * the next. @next_seq starts at the load's wall-clock time in ns, so
+	 * that a reloaded module's requests are newer than the last one's.
+	 * @served[qp]: the partner's newest request answered on that QP (its
+	 * completion handler only), @served_epoch the partner's epoch then.
 	 */
 	struct delayed_work stream;
-	u64 *pending;
+	atomic64_t *pending;
 	u64 *served;
 	u64 next_seq;		/* @lock */
 	u64 served_epoch;
-	atomic_t posting;	/* the link's QPs may be posted on */
+	/*
+	 * The link's QPs may be posted on: set by ->connected(), cleared by
+	 * ->quiesce(). Every post after ->connected() checks it under
+	 * @post_lock, so that none follows ->quiesce().
+	 */
+	spinlock_t post_lock;
+	bool posting;
 	atomic_t reqs_sent;	/* REQs posted, new ones and again */
 	atomic_t reqs_acked;	/* ACKs that ended a pending request */
 	atomic_t reposted;	/* pending requests posted again on a new link */
@@ -246,6 +254,7 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct echo_slot *s = container_of(wc->wr_cqe, struct echo_slot, cqe);
 	struct echo *e = s->e;
 	struct echo_msg *m = (struct echo_msg *)(e->buf + s->off);
+	bool check = false;
 	u32 type, qp;
 	u64 token;
 
@@ -255,26 +264,21 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 	ib_dma_sync_single_for_cpu(e->link->device, e->dma + s->off,
 				   sizeof(*m), DMA_BIDIRECTIONAL);
-	if (wc->byte_len != sizeof(*m)) {
-		atomic_inc(&e->errors);
-		return;
-	}
+	spin_lock(&e->post_lock);
+	if (!e->posting)
+		goto out;	/* quiesced: answer nothing, post nothing */
 	type = be32_to_cpu(m->type);
 	qp = be32_to_cpu(m->qp);
 	token = be64_to_cpu(m->token);
-	/* The buffer is read: receive the next message into it. */
-	if (atomic_read(&e->posting) && echo_post_recv(s))
+	if (wc->byte_len != sizeof(*m) || qp != s->qp) {
 		atomic_inc(&e->errors);
-	if (qp != s->qp) {
-		atomic_inc(&e->errors);
-		return;
+		goto repost;
 	}
-	if (!atomic_read(&e->posting))
-		return;	/* quiesced: answer nothing */
 	switch (type) {
 	case ECHO_PING:
 		if (echo_send(e, qp, ECHO_TX_PONG, ECHO_PONG, token))
 			atomic_inc(&e->errors);
+		check = true;
 		break;
 	case ECHO_PONG:
 		if (token != (e->token ^ qp)) {
@@ -286,9 +290,11 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		if (qp < e->link->nr_qps &&
 		    echo_send(e, qp, ECHO_TX_PING, ECHO_PING, e->token ^ qp))
 			atomic_inc(&e->errors);
+		check = true;
 		break;
 	case ECHO_WDONE:
 		echo_verify_write(e, token);
+		check = true;
 		break;
 	case ECHO_REQ:
 		/* Idempotent: a request seen before is answered again. */
@@ -298,19 +304,27 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 			e->served[qp] = token;
 		if (echo_send(e, qp, ECHO_TX_ACK, ECHO_ACK, token))
 			atomic_inc(&e->errors);
-		return;
+		break;
 	case ECHO_ACK:
 		/* Exactly one ACK per request: the link it was posted on. */
-		if (!token || cmpxchg64(&e->pending[qp], token, 0) != token)
+		if (!token ||
+		    atomic64_cmpxchg(&e->pending[qp], token, 0) != token)
 			atomic_inc(&e->errors);
 		else
 			atomic_inc(&e->reqs_acked);
-		return;
+		break;
 	default:
 		atomic_inc(&e->errors);
-		return;
+		break;
 	}
-	echo_check_done(e);
+repost:
+	/* The message is handled: receive the next one into its buffer. */
+	if (echo_post_recv(s))
+		atomic_inc(&e->errors);
+out:
+	spin_unlock(&e->post_lock);
+	if (check)
+		echo_check_done(e);
 }
 
 static void echo_write_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -360,8 +374,10 @@ static int echo_write(struct echo *e)
 static int echo_post_req(struct echo *e, u32 qp)
 {
 	lockdep_assert_held(&e->lock);
+	lockdep_assert_held(&e->post_lock);
 	atomic_inc(&e->reqs_sent);
-	return echo_send(e, qp, ECHO_TX_REQ, ECHO_REQ, e->pending[qp]);
+	return echo_send(e, qp, ECHO_TX_REQ, ECHO_REQ,
+			 atomic64_read(&e->pending[qp]));
 }
 
 /* The request stream: a new request on every QP without one. */
@@ -372,12 +388,13 @@ static void echo_stream_work(struct work_struct *work)
 	u32 qp;
 
 	mutex_lock(&e->lock);
-	if (!atomic_read(&e->posting))
+	spin_lock_bh(&e->post_lock);
+	if (!e->posting)
 		goto out;
 	for (qp = 0; qp < e->link->nr_qps; qp++) {
-		if (READ_ONCE(e->pending[qp]))
+		if (atomic64_read(&e->pending[qp]))
 			continue;
-		WRITE_ONCE(e->pending[qp], ++e->next_seq);
+		atomic64_set(&e->pending[qp], ++e->next_seq);
 		if (echo_post_req(e, qp)) {
 			/* left pending: the next link posts it */
 			atomic_inc(&e->errors);
@@ -386,6 +403,7 @@ static void echo_stream_work(struct work_struct *work)
 	}
 	schedule_delayed_work(&e->stream, msecs_to_jiffies(stream_ms));
 out:
+	spin_unlock_bh(&e->post_lock);
 	mutex_unlock(&e->lock);
 }
 
@@ -401,12 +419,14 @@ static int echo_stream_start(struct echo *e)
 	lockdep_assert_held(&e->lock);
 	if (!stream_ms)
 		return 0;
+	spin_lock_bh(&e->post_lock);
 	for (qp = 0; qp < e->link->nr_qps && !ret; qp++) {
-		if (!e->pending[qp])
+		if (!atomic64_read(&e->pending[qp]))
 			continue;
 		atomic_inc(&e->reposted);
 		ret = echo_post_req(e, qp);
 	}
+	spin_unlock_bh(&e->post_lock);
 	schedule_delayed_work(&e->stream, msecs_to_jiffies(stream_ms));
 	return ret;
 }
@@ -449,7 +469,9 @@ static void echo_connected(struct ccm_client *client,
 		e->served_epoch = link->peer_epoch;
 	}
 	/* from the first receive on, the handlers answer and repost */
-	atomic_set(&e->posting, 1);
+	spin_lock_bh(&e->post_lock);
+	e->posting = true;
+	spin_unlock_bh(&e->post_lock);
 	for (qp = 0; qp < link->nr_qps; qp++) {
 		for (k = 0; k < ECHO_RX_PER_QP; k++) {
 			struct echo_slot *s = echo_slot(e, qp, k);
@@ -483,8 +505,9 @@ err:
 }
 
 /*
- * The link is going down: nothing but the completion handlers may post
- * on it from now on, and they answer nothing more.
+ * The link is going down: once this returns, nothing of ours posts on it
+ * (a completion handler that already checked @posting has posted by the
+ * time @post_lock is ours), and ccm may drain it.
  */
 static void echo_quiesce(struct ccm_client *client,
 			 enum ccm_disconnect_reason reason)
@@ -492,7 +515,9 @@ static void echo_quiesce(struct ccm_client *client,
 	struct echo *e = container_of(client, struct echo, client);
 
 	mutex_lock(&e->lock);
-	atomic_set(&e->posting, 0);
+	spin_lock_bh(&e->post_lock);
+	e->posting = false;
+	spin_unlock_bh(&e->post_lock);
 	mutex_unlock(&e->lock);
 	cancel_delayed_work_sync(&e->stream);
 }
@@ -501,6 +526,7 @@ static void echo_disconnected(struct ccm_client *client,
 			      enum ccm_disconnect_reason reason)
 {
 	struct echo *e = container_of(client, struct echo, client);
+	bool quiesced;
 
 	/*
 	 * Every WR has completed: the buffers are ours again. Flushed ones
@@ -514,7 +540,11 @@ static void echo_disconnected(struct ccm_client *client,
 	 */
 	mutex_lock(&e->lock);
 	/* ccm calls ->quiesce() first: the tests rely on this error */
-	if (atomic_xchg(&e->posting, 0)) {
+	spin_lock_bh(&e->post_lock);
+	quiesced = !e->posting;
+	e->posting = false;
+	spin_unlock_bh(&e->post_lock);
+	if (!quiesced) {
 		atomic_inc(&e->errors);
 		pr_warn("ccm_echo: %s: disconnected without ->quiesce()\n",
 			e->name);
@@ -562,7 +592,7 @@ static ssize_t echo_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (!strcmp(n, "reqs_pending")) {
 		for (qp = 0; qp < qps; qp++)
-			pending += !!READ_ONCE(e->pending[qp]);
+			pending += !!atomic64_read(&e->pending[qp]);
 		return sysfs_emit(buf, "%u\n", pending);
 	}
 	return sysfs_emit(buf, "%d\n", atomic_read(v));
@@ -710,7 +740,9 @@ static int __init echo_init(void)
 		e->client.quiesce = echo_quiesce;
 		e->client.disconnected = echo_disconnected;
 		mutex_init(&e->lock);
+		spin_lock_init(&e->post_lock);
 		INIT_DELAYED_WORK(&e->stream, echo_stream_work);
+		e->next_seq = ktime_get_real_ns();
 		e->pending = kcalloc(qps, sizeof(*e->pending), GFP_KERNEL);
 		e->served = kcalloc(qps, sizeof(*e->served), GFP_KERNEL);
 		if (!e->pending || !e->served) {

@@ -102,13 +102,14 @@ struct ccm_client_state;
  * @poll_ctx: how the CQs are polled (IB_POLL_SOFTIRQ, IB_POLL_WORKQUEUE)
  * @connected: the link is up; called from a workqueue, may sleep, never
  *	       under a ccm lock; must not call ccm_unregister_client()
- * @quiesce: optional: the link is going down, for @reason; same context,
- *	     before ccm drains the QPs. Return once no context of the
- *	     client (a submission path, a timer, a work item) posts on the
- *	     link's QPs any more; completion handlers may still run until
- *	     the drain. Needed by a client that posts from anywhere but its
- *	     own completion handlers and callbacks: ib_drain_qp() requires
- *	     that nobody posts while it runs.
+ * @quiesce: the link is going down, for @reason; same context, before
+ *	     ccm drains the QPs (ib_drain_qp() requires that nobody posts
+ *	     while it runs). Return once nothing of the client posts on the
+ *	     link's QPs any more: submission paths, timers, work items, and
+ *	     completion handlers, which may still run until the drain (check
+ *	     a flag and post under one lock that this takes to clear it).
+ *	     Needed by every client that posts after ->connected() returns;
+ *	     called for every link ->connected() was called for.
  * @disconnected: the link is down, for @reason; same context, after the
  *		  drain. The link is invalid once it returns.
  * @priv: the client's own pointer, not used by ccm
