@@ -744,7 +744,7 @@ static int ccm_clients_rx_offer(struct ccm_peer *peer, const void *msg,
 
 	for (i = 0; i < mi->count; i++) {
 		ccm_wire_msg_offer(msg, &off, &o);
-		/* before anything changes: a failure loses this offer only */
+		/* before anything of this offer changes */
 		r = CCM_FAULT(kzalloc(struct_size(r, qps, o.nr_qps),
 				      GFP_KERNEL), NULL);
 		if (!r)

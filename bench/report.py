@@ -143,6 +143,12 @@ def main():
     def ms(vals):
         return stats([v / 1e6 if v is not None else None for v in vals])
 
+    def add_ratio(section, metric, num, den, limit, target):
+        """Median of @num over median of @den (stats), met when <= @limit."""
+        if isinstance(num, dict) and isinstance(den, dict) and den['med'] > 0:
+            r_ = num['med'] / den['med']
+            add(section, metric, 'x', r_, target, 'yes' if r_ <= limit else 'NO')
+
     # ---- handshake ----
     hc = ms(pick(rows, 'handshake', kind='ccm'))
     hb = ms(pick(rows, 'handshake', kind='cm'))
@@ -252,13 +258,14 @@ def main():
             add(f'Provisioning, n={n}', 'ccm: RNR NAKs received on node 2 per trial (rxe0 rcvd_rnr_err)', '', stats(rnr))
 
     # ---- detection ----
-    det = {}
+    det, det_st = {}, {}
     det_label = {'default': 'heartbeat 100 ms x 3 (default)', 'fast': 'heartbeat 20 ms x 3',
                  'two': 'two links, heartbeat 100 ms x 3'}
     for s in ('default', 'fast', 'two'):
         v = ms(pick(rows, 'detect', setting=s))
         if v:
             det[s] = [x / 1e6 for x in pick(rows, 'detect', setting=s) if x is not None]
+            det_st[s] = v
             label = det_label[s]
             add('Failure detection', f'{label}: partner killed -> clients told (link_down)', 'ms', v,
                 '<= 250' if s == 'default' else '', ('yes' if v['med'] <= 250 else 'NO') if s == 'default' else '')
@@ -270,10 +277,8 @@ def main():
             hb = sum(1 for e in evs if e == 'CONN_LOST')
             wf = sum(1 for e in evs if e == 'WRITE_FAIL')
             add('Failure detection', f'{label}: noticed by heartbeat miss / failed write', 'trials', f'{hb} / {wf}')
-    if 'default' in det and 'two' in det:
-        r_ = statistics.median(det['two']) / statistics.median(det['default'])
-        add('Failure detection', 'two links / one link: partner killed -> clients told (ratio of medians)', 'x',
-            r_, '<= 1.10', 'yes' if r_ <= 1.10 else 'NO')
+    add_ratio('Failure detection', 'two links / one link: partner killed -> clients told (ratio of medians)',
+              det_st.get('two'), det_st.get('default'), 1.10, '<= 1.10')
     # ---- link failover: two links, the clients' link cut ----
     for side, cut, label, tgt in (
             ('portdown', 'port', 'port cut, the side whose port reported it', 50),
@@ -328,10 +333,8 @@ def main():
         links[s_] = w
         add('Idle cost (connected)', f"{label} (detect cases): time in ccm's work items (share of one CPU)", '%', w)
         add('Idle cost (connected)', f'{label} (detect cases): ccm work items run per second', '/s', n_)
-    if isinstance(links['links1'], dict) and isinstance(links['links2'], dict) and links['links1']['med'] > 0:
-        r_ = links['links2']['med'] / links['links1']['med']
-        add('Idle cost (connected)', "two links / one link: time in ccm's work items (ratio of medians)", 'x',
-            r_, '<= 2', 'yes' if r_ <= 2 else 'NO')
+    add_ratio('Idle cost (connected)', "two links / one link: time in ccm's work items (ratio of medians)",
+              links['links2'], links['links1'], 2, '<= 2')
 
     # ---- memory ----
     def memkb(n):
