@@ -10,6 +10,9 @@
 # Settings: /etc/default/ccm and the rd.ccm.* kernel arguments (see
 # ccm-early.sh). For the interconnect address use dracut's ip= with
 # rd.neednet=1.
+# Environment override (for tests and packagers), as in the initramfs-tools
+# hook: CCM_CCMCTL, the ccmctl to install as /usr/sbin/ccmctl (default: the
+# one on dracut's path, from the ccm-tools package, when installed).
 
 # shellcheck disable=SC2034
 ccm_defaults() {
@@ -62,6 +65,11 @@ install() {
 	[[ -r /etc/modprobe.d/ccm.conf ]] && inst_simple /etc/modprobe.d/ccm.conf
 	[[ -r /etc/default/ccm ]] && inst_simple /etc/default/ccm
 	# ccmctl (package ccm-tools), when installed: the bounded wait
-	inst_multiple -o rdma cat sleep modprobe ccmctl
+	inst_multiple -o rdma cat sleep modprobe
+	if [[ -n $CCM_CCMCTL ]]; then
+		inst_simple "$CCM_CCMCTL" /usr/sbin/ccmctl
+	else
+		inst_multiple -o ccmctl
+	fi
 	inst_hook pre-mount 10 "$moddir/ccm-pre-mount.sh"
 }
