@@ -348,7 +348,6 @@ static int ccm_msgbuf_add_offer(struct ccm_msgbuf *mb,
 static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 {
 	struct ccm_offer_info o = {};
-	unsigned int i;
 
 	strscpy(o.name, link->cs->client->name, sizeof(o.name));
 	o.incarnation = link->incarnation;
@@ -360,16 +359,8 @@ static void ccm_msgbuf_offer(struct ccm_msgbuf *mb, struct ccm_link *link)
 		o.mem_rkey = link->mr->rkey;
 		o.mem_len = link->pub.mem_size;
 	}
-	if (ccm_rogue_is(NAMES))
-		strscpy(o.name, "flood0", sizeof(o.name));
 	if (ccm_msgbuf_add_offer(mb, &o, link->qpn, link->psn))
 		return;		/* not offered: the next sync tries again */
-	/* Test only: flood1..flood64, one more client than a node can have. */
-	for (i = 1; ccm_rogue_is(NAMES) && i <= CCM_MAX_CLIENTS; i++) {
-		snprintf(o.name, sizeof(o.name), "flood%u", i);
-		if (ccm_msgbuf_add_offer(mb, &o, link->qpn, link->psn))
-			break;
-	}
 	link->offered = true;
 }
 

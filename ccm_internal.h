@@ -45,8 +45,8 @@
  * purpose (see tests/vm/cases/rogue_*.sh). What it sends wrong comes from
  * its own encoders (tests/rogue/rogue_wire.c, around ccm_wire.c's); the
  * few ccm_rogue_is() left here change what it does (a request cut short,
- * offers for more clients than it has, no listener or no connect of its
- * own, a first message not sent, its worker held). In ccm.ko every
+ * no listener or no connect of its own, a first message not sent, its
+ * worker held). In ccm.ko every
  * ccm_rogue_is() is a constant false and compiles away.
  */
 enum ccm_rogue_mode {

@@ -75,13 +75,42 @@ void ccm_wire_mbox_encode(struct ccm_wire_mbox *w,
 	ccm_wire_mbox_encode_real(w, &m);
 }
 
+/*
+ * NAMES: instead of the one client's offer, offers for flood0..flood64,
+ * one more client than a node can have. A message holds at most 64
+ * entries: what fits goes into this one, and -ENOSPC has the caller send
+ * it and call again with the next message, where the rest follows.
+ * rogue_names_next is the next flood name; the rogue's only client's
+ * offers are built under peer->lock, one at a time.
+ */
+static unsigned int rogue_names_next;
+
+static int rogue_add_names(void *buf, size_t cap,
+			   const struct ccm_offer_info *o, const u32 *qpn,
+			   const u32 *psn)
+{
+	struct ccm_offer_info f = *o;
+
+	for (; rogue_names_next <= CCM_MAX_CLIENTS; rogue_names_next++) {
+		snprintf(f.name, sizeof(f.name), "flood%u", rogue_names_next);
+		if (ccm_wire_msg_add_offer_real(buf, cap, &f, qpn, psn))
+			return -ENOSPC;
+	}
+	rogue_names_next = 0;
+	return 0;
+}
+
 /* OFFER: an entry that claims more QPs than the limit (its CRC fits). */
 int ccm_wire_msg_add_offer(void *buf, size_t cap,
 			   const struct ccm_offer_info *o, const u32 *qpn,
 			   const u32 *psn)
 {
 	u32 at = be32_to_cpu(((struct ccm_wire_msg *)buf)->length);
-	int ret = ccm_wire_msg_add_offer_real(buf, cap, o, qpn, psn);
+	int ret;
+
+	if (ccm_rogue_is(NAMES))
+		return rogue_add_names(buf, cap, o, qpn, psn);
+	ret = ccm_wire_msg_add_offer_real(buf, cap, o, qpn, psn);
 
 	if (!ret && ccm_rogue_is(OFFER))
 		((struct ccm_wire_offer *)((u8 *)buf + at))->nr_qps =
