@@ -354,6 +354,7 @@ struct ccm_peer {
 	bool redundancy_lost;		/* reported, not restored since */
 	enum ccm_state state;		/* the partner's, for sysfs */
 	const char *uevent_state;	/* the state name last sent */
+	unsigned long state_since;	/* jiffies: @uevent_state taken */
 	u64 peer_node_id;		/* last partner seen on any link */
 	u64 peer_epoch;
 	u64 last_detection_ns;		/* proof of life to partner lost */

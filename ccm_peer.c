@@ -110,6 +110,7 @@ void ccm_peer_state_changed(struct ccm_peer *peer)
 	if (peer->uevent_state && !strcmp(peer->uevent_state, name))
 		return;
 	peer->uevent_state = name;
+	WRITE_ONCE(peer->state_since, jiffies);
 	ccm_sysfs_uevent_state(peer);
 }
 
@@ -878,6 +879,7 @@ int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 	INIT_DELAYED_WORK(&peer->verdict, ccm_peer_verdict);
 	INIT_LIST_HEAD(&peer->node);
 	peer->state = CCM_S_INITIAL;
+	peer->state_since = jiffies;
 	peer->down_reason = CCM_DISC_PARTNER_LOST;
 	peer->node_id = ccm_peer_default_node_id(cfg);
 	do {

@@ -31,6 +31,16 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 CCM_PEER_ATTR_RO(state);
 
+/* Milliseconds since @state last changed its name (jiffies resolution). */
+static ssize_t state_age_ms_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	unsigned long since = READ_ONCE(ccm_sysfs_peer->state_since);
+
+	return sysfs_emit(buf, "%llu\n", jiffies64_to_msecs(jiffies - since));
+}
+CCM_PEER_ATTR_RO(state_age_ms);
+
 /*
  * An address as it is written in peer_addr (fe80::1%2 carries its scope),
  * at @at in @buf; "any" for an unset one. Return: bytes written.
@@ -182,6 +192,7 @@ CCM_PEER_ATTR_RO(clients_link);
 static struct attribute *ccm_peer_attrs[] = {
 	&ccm_attr_clients_link.attr,
 	&ccm_attr_state.attr,
+	&ccm_attr_state_age_ms.attr,
 	&ccm_attr_peer_addr.attr,
 	&ccm_attr_local_addr.attr,
 	&ccm_attr_port.attr,

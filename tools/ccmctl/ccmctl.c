@@ -115,6 +115,35 @@ static void put_duration(const char *label, const char *file)
 	printf("%s\n", buf);
 }
 
+/*
+ * "since <local time> (<age> ago)": when the partner's state was entered,
+ * from state_age_ms (missing in a ccm before it: no line).
+ */
+static void put_since(void)
+{
+	char when[32];
+	time_t at;
+	struct tm tm;
+	u64 ms, s;
+
+	if (!parse_u64(attr("state_age_ms"), &ms))
+		return;
+	s = ms / 1000;
+	at = time(NULL) - (time_t)s;
+	put_label("since");
+	if (localtime_r(&at, &tm) &&
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		printf("%s ", when);
+	if (s >= 86400)
+		printf("(%llu d %llu h ago)\n", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		printf("(%llu h %llu min ago)\n", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		printf("(%llu min %llu s ago)\n", s / 60, s % 60);
+	else
+		printf("(%llu.%llu s ago)\n", s, ms % 1000 / 100);
+}
+
 /* "node <id>, epoch <epoch>", or that it was not seen yet (all zeros) */
 static void put_identity(const char *id, const char *epoch)
 {
@@ -131,6 +160,7 @@ static void print_peer(const char *only_link)
 	put_label("state");
 	put_state(dash(attr("state")), 0);
 	putchar('\n');
+	put_since();
 	put_label("partner");
 	printf("%s, ", dash(attr("peer_addr")));
 	put_identity(attr("peer_node_id"), attr("peer_epoch"));

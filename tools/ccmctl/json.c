@@ -125,6 +125,7 @@ struct field {
 
 static const struct field peer_fields[] = {
 	{ "state", F_STR },
+	{ "state_age_ms", F_NUM },
 	{ "peer_addr", F_STR },
 	{ "local_addr", F_STR },
 	{ "port", F_NUM },

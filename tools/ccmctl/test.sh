@@ -59,6 +59,7 @@ make_tree() {
 	put last_error 'link 1: connect to fe80::2%3: connection refused (-111)'
 	put last_handshake_ns 1234567
 	put last_detection_ns 0
+	put state_age_ms 3725400
 	for c in $link_counters; do
 		put "links/0/counters/$c" 0
 		put "links/1/counters/$c" 0
@@ -159,6 +160,7 @@ has "status: partner identity" \
 has "status: this node" '^this node +any port 18515, node 00000000000000a1' "$CCMCTL"
 has "status: auth" '^auth +hmac-sha256$' "$CCMCTL"
 has "status: handshake duration" '^handshake +1.235 ms$' "$CCMCTL"
+has "status: since" '^since +20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] \(1 h 2 min ago\)$' "$CCMCTL"
 has "status: clients' link" '^clients on +link 0$' "$CCMCTL"
 has "status: last error" '^last error +link 1: connect to fe80::2%3: connection refused' \
 	"$CCMCTL"
@@ -197,6 +199,7 @@ json "status -j" 'd["state"] == "connected" and d["port"] == 18515 and
 	d["node_id"] == "00000000000000a1" and d["peer_node_id"] == "00000000000000b2" and
 	d["peer_addr"] == "192.168.50.2,fe80::2%3" and d["generation"] == 7 and
 	d["clients_link"] == 0 and d["last_handshake_ns"] == 1234567 and
+	d["state_age_ms"] == 3725400 and
 	d["last_error"].startswith("link 1: connect")' "$CCMCTL" -j
 json "status --json: links" '[l["index"] for l in d["links"]] == [0, 1] and
 	d["links"][0]["device"] == "rxe0" and d["links"][1]["device"] == "none" and

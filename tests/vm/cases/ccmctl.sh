@@ -3,7 +3,8 @@
 # On node 1: exit status 2 while ccm is not loaded; once both nodes run ccm
 # and ccm_echo (1 client x 2 QPs), `wait` returns 0 for connected and 3 for
 # a state that does not come; status, clients and counters, as text and
-# JSON, say what sysfs says; `counters -d` shows the heartbeats moving;
+# JSON, say what sysfs says (state_age_ms counts up, and starts over when
+# the state changes); `counters -d` shows the heartbeats moving;
 # `monitor` sees node 2 reload ccm (the loss, then connected again) and
 # exits 0 on SIGTERM. Node 2 checks `wait` across its own reload.
 # timeout: 200
@@ -38,6 +39,13 @@ node1() {
 	rc_is wait_other_state_rc 3 ccmctl wait -t 1 error
 
 	has "status: state" '^state +connected$' ccmctl
+	has "status: since" '^since +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} \([0-9]' ccmctl
+	# state_age_ms counts while the state stays (1 s asleep: at least 0.9 s)
+	AGE1=$(cat $CCM_SYSFS/state_age_ms)
+	sleep 1
+	AGE2=$(cat $CCM_SYSFS/state_age_ms)
+	[ "$AGE2" -ge $((AGE1 + 900)) ] || fail "state_age_ms: $AGE1 then $AGE2 a second later"
+	has "status -j: state_age_ms" '"state_age_ms": [0-9]+[,}]' ccmctl -j
 	has "status: partner" "^partner +$PEER_ADDR, node $(cat $CCM_SYSFS/peer_node_id), epoch $(cat $CCM_SYSFS/peer_epoch)\$" ccmctl
 	has "status: this node" "^this node .*node $(cat $CCM_SYSFS/node_id), epoch $(cat $CCM_SYSFS/local_epoch)\$" ccmctl
 	has "status: auth" '^auth +none$' ccmctl
@@ -51,6 +59,8 @@ node1() {
 	has "counters: handshakes" '^handshakes +1$' ccmctl counters
 	has "counters -j: handshakes" '"handshakes": 1[,}]' ccmctl -j counters
 	has "counters -d: heartbeats moving" '^heartbeats_sent +\+[1-9][0-9]*$' ccmctl counters -d 1
+	# the whole screen, for the log (README shows one)
+	ccmctl status 2>&1 | while IFS= read -r line; do log "status| $line"; done
 
 	ccmctl monitor > /tmp/monitor.out 2> /tmp/monitor.err &
 	MON=$!
@@ -59,6 +69,10 @@ node1() {
 		fail "monitor: no CCM_STATE=error for node 2's unload"
 	wait_cmd 90 grep -q "CCM_STATE=connected" /tmp/monitor.out ||
 		fail "monitor: no CCM_STATE=connected after node 2's reload"
+	# connected again: the age starts over (it was AGE2 and more before)
+	AGE3=$(cat $CCM_SYSFS/state_age_ms)
+	[ "$AGE3" -lt "$AGE2" ] || fail "state_age_ms not reset by the reconnect: $AGE2 before, $AGE3 after"
+	log "state_age_ms: $AGE1, $AGE2 a second later, $AGE3 after the reconnect"
 	kill -TERM $MON
 	wait $MON
 	expect_eq monitor_rc "$?" 0

@@ -66,6 +66,10 @@ setup() {
 	*) fail "clients_link '$CL'"; return 1 ;;
 	esac
 	log "clients on link $CL"
+	# the administrator's screen, for the log (README shows one)
+	if command -v ccmctl > /dev/null; then
+		ccmctl status 2>&1 | while IFS= read -r line; do log "status| $line"; done
+	fi
 	expect_eq peer_addr "$(cat $CCM_SYSFS/peer_addr)" "$PEER_ADDR,$PEER_ADDR2"
 	expect_eq link0_peer_addr "$(cat $CCM_SYSFS/links/0/peer_addr)" "$PEER_ADDR"
 	expect_eq link1_peer_addr "$(cat $CCM_SYSFS/links/1/peer_addr)" "$PEER_ADDR2"
