@@ -484,6 +484,43 @@ expect_res_baseline() {
 	fi
 }
 
+# ---- ccm's tracepoints (tests/vm/msc.py draws them) ----
+
+CCM_TRACEFS=/sys/kernel/tracing
+
+# ccm_trace_on: record every ccm:* event from now on. The events exist only
+# once ccm is loaded, and its first handshake may end before modprobe
+# returns (a partner already waiting): see ccm_load_traced.
+ccm_trace_on() {
+	[ -d $CCM_TRACEFS/events/ccm ] || { fail "no $CCM_TRACEFS/events/ccm"; return 1; }
+	echo 1 > $CCM_TRACEFS/events/ccm/enable || { fail "cannot enable ccm events"; return 1; }
+	echo 1 > $CCM_TRACEFS/tracing_on
+}
+
+# ccm_load_traced [params]: load ccm with tracing on before its handshake
+# can begin: rxe0 is removed, ccm loaded (without a device its first
+# attempt fails: it waits), tracing turned on, rxe0 added back, which
+# kicks ccm into its next attempt at once, as in early boot (that one may
+# still find the new device not ready and wait another wait_timeout_ms).
+ccm_load_traced() {
+	rdma link del rxe0 || { fail "rdma link del rxe0"; return 1; }
+	ccm_load "$@" || { fail "modprobe ccm failed"; return 1; }
+	ccm_trace_on || return 1
+	rdma link add rxe0 type rxe netdev eth0 || { fail "rdma link add rxe0"; return 1; }
+	wait_rxe_active rxe0
+}
+
+# ccm_trace_dump [FILE]: print the ccm records of FILE (default: the trace
+# buffer now) as "CCMT-TRACE node=N <record>" lines, the first 6 heartbeat
+# records only, then "CCMT-TRACE-END node=N"; the host picks them out of
+# the console log (tests/vm/msc.py).
+ccm_trace_dump() {
+	awk -v p="CCMT-TRACE node=$NODE" \
+		'/ ccm_/ { if (/op=heartbeat/ && ++hb > 6) next; print p, $0 }' \
+		"${1:-$CCM_TRACEFS/trace}"
+	echo "CCMT-TRACE-END node=$NODE"
+}
+
 # ---- several links (cases with "# nics: 2") ----
 
 # link_state N / link_is N STATE / link_left N / both_links_up

@@ -4,6 +4,10 @@
 # CCM_CLIENT_STATE; the ccm tracepoints record FSM transitions, RDMA
 # completions and client events. Node 1 loads first (its tracing is on
 # before node 2 loads, 3 s later); node 2 watches node 1 reload ccm.
+# Node 2 turns tracing on before its handshake can begin (ccm_load_traced),
+# so both nodes trace the first handshake whole; both print their records
+# of it (CCMT-TRACE lines) and the host draws them (observability.host,
+# tests/vm/msc.py): a consistent causal order, all five states.
 # timeout: 200
 
 T=/sys/kernel/tracing
@@ -12,12 +16,6 @@ start_uevents() {
 	# busybox uevent runs the command once per uevent with its env
 	uevent sh -c 'env | grep "^CCM_\|^ACTION=\|^DEVPATH=" | tr "\n" " " >> /tmp/uevents; echo >> /tmp/uevents' &
 	sleep 0.2
-}
-
-tracing_on() {
-	[ -d $T/events/ccm ] || { fail "no $T/events/ccm"; return 1; }
-	echo 1 > $T/events/ccm/enable || fail "cannot enable ccm events"
-	echo 1 > $T/tracing_on
 }
 
 check_uevents() {
@@ -43,7 +41,7 @@ node1() {
 	wait_rxe_active
 	start_uevents
 	ccm_load || { fail "modprobe ccm failed"; return; }
-	tracing_on
+	ccm_trace_on
 	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
 	wait_state connected 60 || { fail "not connected"; return; }
 	echo_check_all echo 1 2 30
@@ -54,6 +52,8 @@ node1() {
 	grep -Eq "ccm_fsm_transition:.* -> (READ1|WRITE1|READ2|WRITE2|WRITE2_DONE|WRITE2_PEER) on" $T/trace ||
 		fail "handshake not traced"
 	check_trace
+	# the first handshake, before the reload clears the buffer
+	ccm_trace_dump /tmp/trace
 	check_uevents
 	sleep 2
 	echo_unload
@@ -69,8 +69,7 @@ node2() {
 	wait_rxe_active
 	start_uevents
 	sleep 3
-	ccm_load || { fail "modprobe ccm failed"; return; }
-	tracing_on
+	ccm_load_traced || return
 	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
 	wait_state connected 60 || { fail "not connected"; return; }
 	echo_check_all echo 1 2 30
@@ -80,5 +79,6 @@ node2() {
 	check_trace
 	check_uevents
 	grep -q "CCM_STATE=error" /tmp/uevents || fail "no CCM_STATE=error uevent for the loss"
+	ccm_trace_dump
 	sleep 3
 }
