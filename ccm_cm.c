@@ -227,8 +227,6 @@ int ccm_conn_param(struct ccm_conn *conn, struct rdma_conn_param *p,
 			return ret;
 		p->private_data_len = sizeof(*priv);
 	}
-	if (ccm_rogue_is(TRUNCATED))
-		p->private_data_len = 10;
 	p->responder_resources = CCM_RD_ATOMIC;	/* the partner's READs */
 	p->initiator_depth = CCM_RD_ATOMIC;	/* ours */
 	p->retry_count = path->cfg->retry_count;
@@ -371,9 +369,6 @@ static int ccm_rdma_listen(struct ccm_path *path)
 	lockdep_assert_held(&path->peer->lock);
 	if (path->listener)
 		return 0;
-	/* Test only: a rogue that sends bad requests must not be reached. */
-	if (ccm_rogue_is(PRIVDATA) || ccm_rogue_is(TRUNCATED))
-		return -EPERM;
 	if (path->local_addr->ss_family) {
 		addr = *path->local_addr;
 	} else if (path->peer_addr->ss_family == AF_INET) {

@@ -613,8 +613,7 @@ int ccm_rdma_read(struct ccm_path *path)
 	lockdep_assert_held(&path->peer->lock);
 	if (!nr)
 		return 0;
-	/* Test only (SENTINEL): let the partner connect, so that it reads us. */
-	if (!conn && nr == 1 && !ccm_rogue_is(SENTINEL)) {
+	if (!conn && nr == 1) {
 		ret = ccm_conn_start(path);
 		ccm_rdma_listen_again(path);
 		return ret;

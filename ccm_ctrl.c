@@ -323,16 +323,6 @@ static int ccm_rdma_send(struct ccm_path *path, const void *msg, size_t len,
 		return -ENOTCONN;
 	if (len > CCM_MSG_MAX)
 		return -EMSGSIZE;
-	if (ccm_rogue_is(SENDFAIL) && !hint) {
-		static bool failed;	/* under peer->lock */
-
-		/* Test only: the first message, as if kvmalloc() failed. */
-		if (!failed) {
-			failed = true;
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
 	if (list_empty(&conn->txq)) {
 		unsigned int i = ccm_conn_tx_free(conn);
 

@@ -39,39 +39,6 @@
 #define CCM_LAST_ERROR_LEN	128
 #define CCM_EVQ_LEN		8
 
-/*
- * Test only: tests/rogue/ builds these sources a second time with
- * CCM_ROGUE defined, as ccm_rogue.ko, a partner that sends bad input on
- * purpose (see tests/vm/cases/rogue_*.sh). What it sends wrong comes from
- * its own encoders (tests/rogue/rogue_wire.c, around ccm_wire.c's); the
- * few ccm_rogue_is() left here change what it does (a request cut short,
- * no listener or no connect of its own, a first message not sent, its
- * worker held). In ccm.ko every
- * ccm_rogue_is() is a constant false and compiles away.
- */
-enum ccm_rogue_mode {
-	CCM_ROGUE_NONE,
-	CCM_ROGUE_PRIVDATA,	/* random bytes as CM private data */
-	CCM_ROGUE_TRUNCATED,	/* CM private data cut short */
-	CCM_ROGUE_SENTINEL,	/* a sentinel header that does not validate */
-	CCM_ROGUE_EPOCH,	/* mailbox writes with a wrong epoch */
-	CCM_ROGUE_OFFER,	/* a client offer with an out-of-range QP count */
-	CCM_ROGUE_FLOOD,	/* a flood of random mailbox messages */
-	CCM_ROGUE_DOORBELL,	/* mailbox writes ring with a wrong immediate */
-	CCM_ROGUE_DESC,		/* sentinel descriptors of a wrong generation */
-	CCM_ROGUE_NAMES,	/* offers for more clients than a node can have */
-	CCM_ROGUE_SENDFAIL,	/* its own first control message fails to send */
-	CCM_ROGUE_STALL,	/* its worker is held for seconds, connected */
-	CCM_ROGUE_NR
-};
-
-#ifdef CCM_ROGUE
-extern int ccm_rogue;
-#define ccm_rogue_is(m)		(ccm_rogue == CCM_ROGUE_##m)
-#else
-#define ccm_rogue_is(m)		false
-#endif
-
 struct ccm_conn;
 struct ib_cqe;
 struct ib_device;

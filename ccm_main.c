@@ -227,38 +227,6 @@ static int ccm_auth_key_load(void)
 	return ret;
 }
 
-#ifdef CCM_ROGUE
-int ccm_rogue;
-module_param_named(rogue, ccm_rogue, int, 0444);
-MODULE_PARM_DESC(rogue,
-		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers, 10 first control message not sent, 11 worker held 2.5 s three times once connected");
-
-static void ccm_rogue_connected(struct ccm_client *c,
-				const struct ccm_client_link *l)
-{
-}
-
-static void ccm_rogue_disconnected(struct ccm_client *c,
-				   enum ccm_disconnect_reason r)
-{
-}
-
-/* The modes that need the built-in client below. */
-static bool ccm_rogue_client_wanted(void)
-{
-	return ccm_rogue == CCM_ROGUE_OFFER || ccm_rogue == CCM_ROGUE_NAMES ||
-	       ccm_rogue == CCM_ROGUE_SENDFAIL || ccm_rogue == CCM_ROGUE_STALL;
-}
-
-/* A built-in client, so that the rogue has an offer to corrupt. */
-static struct ccm_client ccm_rogue_client = {
-	.name = "echo0",
-	.nr_qps = 2,
-	.connected = ccm_rogue_connected,
-	.disconnected = ccm_rogue_disconnected,
-};
-#endif
-
 static struct ccm_config ccm_cfg;
 static struct ccm_peer *ccm_peer;
 
@@ -428,12 +396,6 @@ static int __init ccm_init(void)
 	ret = ccm_peer_create(&ccm_cfg, &ccm_peer);
 	if (ret)
 		goto err_rdma;
-#ifdef CCM_ROGUE
-	pr_warn("ccm: ROGUE test module, mode %d: sends bad input on purpose\n",
-		ccm_rogue);
-	if (ccm_rogue_client_wanted())
-		ccm_register_client(&ccm_rogue_client);
-#endif
 	return 0;
 
 err_rdma:
@@ -452,10 +414,6 @@ err_fault:
 
 static void __exit ccm_exit(void)
 {
-#ifdef CCM_ROGUE
-	if (ccm_rogue_client_wanted())
-		ccm_unregister_client(&ccm_rogue_client);
-#endif
 	ccm_peer_destroy(ccm_peer);
 	/* Client teardowns defer their verbs objects to ccm_rdma's queue. */
 	ccm_clients_flush();

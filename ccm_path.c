@@ -7,7 +7,6 @@
  * does not belong to the current attempt is dropped and counted, so a late
  * completion or timer of an older connection can never move the FSM.
  */
-#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/random.h>
@@ -201,19 +200,6 @@ void ccm_path_doorbell(struct ccm_path *path)
  * and heartbeat_miss + 1 intervals after the last sign of life when
  * nothing held the worker up.
  */
-static void ccm_path_rogue_stall(void)
-{
-	static unsigned int checks, stalls;
-
-	/* Every 15 checks (1.5 s), three times. */
-	if (stalls >= 3 || ++checks % 15)
-		return;
-	stalls++;
-	pr_info("ccm: rogue: holding the worker for 2500 ms (%u of 3)\n",
-		stalls);
-	msleep(2500);
-}
-
 static void ccm_path_heartbeat(struct ccm_path *path)
 {
 	unsigned long period = msecs_to_jiffies(path->cfg->heartbeat_ms);
@@ -222,9 +208,6 @@ static void ccm_path_heartbeat(struct ccm_path *path)
 	u64 silent;
 
 	lockdep_assert_held(&path->peer->lock);
-	/* Test only: a node busy under peer->lock, as with slow firmware. */
-	if (ccm_rogue_is(STALL))
-		ccm_path_rogue_stall();
 	ccm_rdma_poll_mbox(path);
 	if (path->state != CCM_S_CONNECTED)
 		return;

@@ -1,4 +1,3 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test only: ccm_chunkbuf.c built into ccm_rogue.ko. */
-#define CCM_ROGUE
 #include "../../ccm_chunkbuf.c"

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test only: ccm_clients.c built into ccm_rogue.ko with fault injection.
+ * Test only: ccm_clients.c built into ccm_rogue.ko.
  * ccm.ko exports the client API; the rogue must not export it again.
  */
-#define CCM_ROGUE
 #include <linux/export.h>
 #undef EXPORT_SYMBOL_GPL
 #define EXPORT_SYMBOL_GPL(sym)

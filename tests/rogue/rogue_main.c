@@ -1,4 +1,3 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Test only: ccm_main.c built into ccm_rogue.ko with fault injection. */
-#define CCM_ROGUE
+/* Test only: ccm_main.c built into ccm_rogue.ko. */
 #include "../../ccm_main.c"

@@ -7,13 +7,13 @@
  * (ccm_rogue=, enum ccm_rogue_mode) and hand the rest to ccm_wire.c's
  * real encoders, renamed *_real below. ccm.ko links ccm_wire.c as it is.
  */
-#define CCM_ROGUE
 
 #include <linux/random.h>
 
 /* The real names declared first: ccm_wire.c includes ccm_wire.h again. */
 #include "../../ccm_internal.h"
 #include "rogue_wire.h"
+#include "rogue.h"
 
 #define ccm_wire_cm_encode		ccm_wire_cm_encode_real
 #define ccm_wire_desc_encode		ccm_wire_desc_encode_real
