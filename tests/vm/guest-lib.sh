@@ -484,6 +484,49 @@ expect_res_baseline() {
 	fi
 }
 
+# ---- kmemleak (the debug kernel) ----
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# kmemleak_mark: forget what kmemleak has found so far (boot, earlier
+# cases): expect_no_leak then sees only what came after.
+kmemleak_mark() {
+	[ -w $KMEMLEAK ] || return 0
+	echo scan > $KMEMLEAK
+	echo clear > $KMEMLEAK
+}
+
+# expect_no_leak LABEL: no object that ccm or ccm_echo allocated is left
+# unreferenced. Once the objects are older than kmemleak's minimum age
+# (5 s), two scans; a leak is a report whose allocation backtrace runs
+# through their code: [ccm] / [ccm_echo] while loaded, a bare module
+# address (no symbol) once unloaded (no other module is unloaded in the
+# cases that use this). Without kmemleak (the stock kernel) only a log.
+expect_no_leak() {
+	local all ours
+	[ -w $KMEMLEAK ] || { log "kmemleak: not in this kernel"; return 0; }
+	sleep 6
+	# a kmemleak that turned itself off (out of memory) refuses the scan
+	if ! { echo scan > $KMEMLEAK && echo scan > $KMEMLEAK; } 2>/dev/null ||
+		dmesg | grep -q 'kmemleak: .*disabled'; then
+		fail "KMEMLEAK $1: kmemleak is off: $(dmesg | grep 'kmemleak:' | tail -n 1)"
+		return
+	fi
+	cat $KMEMLEAK > /tmp/kmemleak.all
+	all=$(grep -c '^unreferenced object' /tmp/kmemleak.all)
+	awk '/^unreferenced object/ { if (hit) printf "%s", blk; blk = ""; hit = 0 }
+		{ blk = blk $0 "\n" }
+		/\[ccm(_echo)?\]/ || /\] 0x[0-9a-f]+$/ { hit = 1 }
+		END { if (hit) printf "%s", blk }' /tmp/kmemleak.all > /tmp/kmemleak.ours
+	ours=$(grep -c '^unreferenced object' /tmp/kmemleak.ours)
+	if [ "$ours" = 0 ]; then
+		log "ok KMEMLEAK $1: none of ccm's ($all unreferenced objects in all)"
+	else
+		fail "KMEMLEAK $1: $ours unreferenced objects allocated by ccm or ccm_echo"
+		head -n 40 /tmp/kmemleak.ours
+	fi
+}
+
 # ---- ccm's tracepoints (tests/vm/msc.py draws them) ----
 
 CCM_TRACEFS=/sys/kernel/tracing

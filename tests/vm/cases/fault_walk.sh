@@ -8,8 +8,9 @@
 # and the client ends up connected and verified by data (reloaded once
 # when the failure failed it). The walk ends at the first K beyond every
 # call of a whole connection. Nothing may crash or warn (the debug kernel
-# panics on a WARN), and both nodes' RDMA resources are back at the
-# baseline after the last unload. Needs CONFIG_FAULT_INJECTION: the debug kernel only.
+# panics on a WARN), both nodes' RDMA resources are back at the
+# baseline after the last unload, and kmemleak finds nothing that ccm or
+# ccm_echo allocated left unreferenced. Needs CONFIG_FAULT_INJECTION: the debug kernel only.
 # kernel: debug
 # timeout: 600
 
@@ -77,6 +78,7 @@ node1() {
 	N_CONN=0
 	wait_rxe_active
 	res_baseline
+	kmemleak_mark
 	while [ $k -le $MAX_K ]; do
 		round $k
 		ret=$?
@@ -98,11 +100,13 @@ node1() {
 	echo_unload || fail "rmmod ccm_echo"
 	ccm_unload || fail "rmmod ccm"
 	expect_res_baseline after_walk
+	expect_no_leak after_walk
 }
 
 node2() {
 	wait_rxe_active
 	res_baseline
+	kmemleak_mark
 	ccm_load || { fail "modprobe ccm failed"; return; }
 	echo_load clients=1 qps=2 || { fail "modprobe ccm_echo failed"; return; }
 	wait_cmd 560 connected_to 0000000000005758 ||
@@ -112,4 +116,5 @@ node2() {
 	echo_unload || fail "rmmod ccm_echo"
 	ccm_unload || fail "rmmod ccm"
 	expect_res_baseline after_walk
+	expect_no_leak after_walk
 }
