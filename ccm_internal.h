@@ -388,7 +388,6 @@ void __ccm_path_error(struct ccm_path *path, bool warn, const char *fmt, ...);
 	__ccm_path_error(path, false, fmt, ##__VA_ARGS__)
 void ccm_path_record_partner(struct ccm_path *path, u64 node_id, u64 epoch);
 void ccm_path_alive(struct ccm_path *path);
-bool ccm_path_lost_if_silent(struct ccm_path *path);
 void ccm_path_doorbell(struct ccm_path *path);
 
 /* The transport: ccm_rdma.c and the files ccm_conn.h lists */

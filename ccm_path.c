@@ -200,27 +200,10 @@ void ccm_path_doorbell(struct ccm_path *path)
  * and heartbeat_miss + 1 intervals after the last sign of life when
  * nothing held the worker up.
  */
-/* The silence that makes a link lost: heartbeat_miss intervals, less slack. */
-static bool ccm_path_silent_enough(struct ccm_path *path, u64 silent)
-{
-	u64 interval = jiffies_to_nsecs(msecs_to_jiffies(path->cfg->heartbeat_ms));
-
-	return silent + interval / 8 >= interval * path->cfg->heartbeat_miss;
-}
-
-static void ccm_path_lost(struct ccm_path *path, u64 silent)
-{
-	ccm_stat_inc(path, CCM_STAT_LINK_LOST);
-	path->silent = true;
-	/* With one link, the link's loss is the partner's. */
-	ccm_path_error(path, "%s lost: no sign of life for %llu ms",
-		       path->peer->nr_paths > 1 ? "link" : "partner",
-		       div_u64(silent, NSEC_PER_MSEC));
-	ccm_path_event(path, CCM_EV_CONN_LOST, path->cur_gen);
-}
-
 static void ccm_path_heartbeat(struct ccm_path *path)
 {
+	unsigned long period = msecs_to_jiffies(path->cfg->heartbeat_ms);
+	u64 interval = jiffies_to_nsecs(period);
 	u64 before = path->hb_rx;
 	u64 silent;
 
@@ -234,35 +217,15 @@ static void ccm_path_heartbeat(struct ccm_path *path)
 		path->hb_missed++;
 	silent = ktime_get_ns() - path->alive_ns;
 	if (path->hb_missed >= path->cfg->heartbeat_miss &&
-	    ccm_path_silent_enough(path, silent))
-		ccm_path_lost(path, silent);
-}
-
-/**
- * ccm_path_lost_if_silent() - lose a link whose mailbox was just read in vain
- * @path: the link, connected; its mailbox read just now
- *
- * For the partner's verdict once every other link has failed: a link
- * silent for as long as its own heartbeat check wants (heartbeat_miss
- * intervals) is lost now rather than at that check, which runs up to an
- * interval later in a phase of its own. The mailbox was read first, so
- * heartbeats written while this node's worker was held up count.
- *
- * Context: process context, peer->lock held.
- * Return: true when the link was lost.
- */
-bool ccm_path_lost_if_silent(struct ccm_path *path)
-{
-	u64 silent;
-
-	lockdep_assert_held(&path->peer->lock);
-	if (path->state != CCM_S_CONNECTED || !path->up)
-		return false;
-	silent = ktime_get_ns() - path->alive_ns;
-	if (!ccm_path_silent_enough(path, silent))
-		return false;
-	ccm_path_lost(path, silent);
-	return true;
+	    silent + interval / 8 >= interval * path->cfg->heartbeat_miss) {
+		ccm_stat_inc(path, CCM_STAT_LINK_LOST);
+		path->silent = true;
+		/* With one link, the link's loss is the partner's. */
+		ccm_path_error(path, "%s lost: no sign of life for %llu ms",
+			       path->peer->nr_paths > 1 ? "link" : "partner",
+			       div_u64(silent, NSEC_PER_MSEC));
+		ccm_path_event(path, CCM_EV_CONN_LOST, path->cur_gen);
+	}
 }
 
 /**

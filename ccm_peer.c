@@ -470,23 +470,6 @@ static void ccm_peer_links_failed(struct ccm_peer *peer, unsigned long mask)
 		ccm_peer_set_cpath(peer, NULL, reason);
 }
 
-/*
- * No life on any link since the first pending failure, and their
- * mailboxes read just now (ccm_peer_proven_alive()): a link still up that
- * has been silent for as long as its own heartbeat check wants is lost at
- * once, not at that check, which runs up to an interval later in a phase
- * of its own. When the partner died, its links fall silent together: the
- * last one's loss is then the partner's, about as soon as with one link.
- */
-static void ccm_peer_lose_silent(struct ccm_peer *peer)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&peer->lock);
-	for (i = 0; i < peer->nr_paths; i++)
-		ccm_path_lost_if_silent(peer->paths[i]);
-}
-
 static void ccm_peer_verdict_check(struct ccm_peer *peer)
 {
 	lockdep_assert_held(&peer->lock);
@@ -502,9 +485,6 @@ static void ccm_peer_verdict_check(struct ccm_peer *peer)
 		ccm_peer_links_failed(peer, peer->pending_links);
 		return;
 	}
-	ccm_peer_lose_silent(peer);
-	if (!peer->pending_links)
-		return;		/* the last link went: the partner is lost */
 	queue_delayed_work(ccm_wq, &peer->verdict,
 			   msecs_to_jiffies(peer->cfg->poll_interval_ms));
 }
