@@ -29,6 +29,7 @@ enum ccm_rogue_mode {
 	CCM_ROGUE_NAMES,	/* offers for more clients than a node can have */
 	CCM_ROGUE_SENDFAIL,	/* its own first control message fails to send */
 	CCM_ROGUE_STALL,	/* its worker is held for seconds, connected */
+	CCM_ROGUE_LEAK,		/* leaks one object at load (kmemleak's check) */
 	CCM_ROGUE_NR
 };
 

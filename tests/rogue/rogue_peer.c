@@ -20,7 +20,7 @@
 int ccm_rogue;
 module_param_named(rogue, ccm_rogue, int, 0444);
 MODULE_PARM_DESC(rogue,
-		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers, 10 first control message not sent, 11 worker held 2.5 s three times once connected");
+		 "Test only: 1 garbage private data, 2 truncated private data, 3 bad sentinel, 4 wrong mailbox epoch, 5 bad client offer, 6 mailbox flood, 7 bad doorbell, 8 bad descriptor, 9 too many client offers, 10 first control message not sent, 11 worker held 2.5 s three times once connected, 12 one object leaked at load");
 
 static void rogue_connected(struct ccm_client *c,
 			    const struct ccm_client_link *l)
@@ -47,12 +47,28 @@ static struct ccm_client rogue_client = {
 	.disconnected = rogue_disconnected,
 };
 
+/*
+ * LEAK: one object allocated and forgotten at load, so that a test can
+ * show that kmemleak's check (tests/vm/guest-lib.sh, expect_no_leak)
+ * finds what a module leaks.
+ */
+static void *rogue_leaked;
+
+static void rogue_leak(void)
+{
+	WRITE_ONCE(rogue_leaked, kmalloc(96, GFP_KERNEL));
+	pr_info("ccm: rogue: leaking %p on purpose\n", READ_ONCE(rogue_leaked));
+	WRITE_ONCE(rogue_leaked, NULL);
+}
+
 int ccm_peer_create(const struct ccm_config *cfg, struct ccm_peer **out)
 {
 	int ret = ccm_peer_create_real(cfg, out);
 
 	if (ret)
 		return ret;
+	if (ccm_rogue_is(LEAK))
+		rogue_leak();
 	pr_warn("ccm: ROGUE test module, mode %d: sends bad input on purpose\n",
 		ccm_rogue);
 	if (rogue_client_wanted())
