@@ -306,6 +306,19 @@ void ccm_conn_rx_last(struct ccm_conn *conn)
 }
 
 /*
+ * A message on @conn that could not be sent (@err): recorded, and the
+ * connection fails on the next run of path->peer->work (deferred: the
+ * callers hold the clients' lock).
+ */
+static void ccm_rdma_send_lost(struct ccm_path *path, struct ccm_conn *conn,
+			       int err)
+{
+	ccm_path_error(path, "connection %u: a control message could not be sent (%d)",
+		       conn->gen, err);
+	ccm_conn_lose_msg(conn);
+}
+
+/*
  * Send @msg on the current connection: straight into a free send buffer
  * when nothing waits before it, else queued behind the others, or, for a
  * @hint, dropped (-EBUSY) rather than queued. Any other failure fails the
@@ -343,12 +356,8 @@ static int ccm_rdma_send(struct ccm_path *path, const void *msg, size_t len,
 	list_add_tail(&tx->node, &conn->txq);
 	ret = ccm_conn_tx_kick(conn);
 out:
-	/* Deferred: the callers hold the clients' lock. */
-	if (ret) {
-		ccm_path_error(path, "connection %u: a control message could not be sent (%d)",
-			       conn->gen, ret);
-		ccm_conn_lose_msg(conn);
-	}
+	if (ret)
+		ccm_rdma_send_lost(path, conn, ret);
 	return ret;
 }
 

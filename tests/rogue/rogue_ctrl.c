@@ -14,7 +14,7 @@
 /*
  * SENDFAIL: the first control message on a connection ready for it is
  * lost as ccm_rdma_send() loses one whose buffer kvmalloc() could not
- * get: recorded, and the connection fails on the worker's next run.
+ * get (ccm_rdma_send_lost()).
  * Hints (ccm_rdma_send_hint()) go out as they are.
  */
 int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len)
@@ -26,9 +26,7 @@ int ccm_rdma_send_msg(struct ccm_path *path, const void *msg, size_t len)
 	if (ccm_rogue_is(SENDFAIL) && !failed && conn && conn->ready &&
 	    len <= CCM_MSG_MAX) {
 		failed = true;
-		ccm_path_error(path, "connection %u: a control message could not be sent (%d)",
-			       conn->gen, -ENOMEM);
-		ccm_conn_lose_msg(conn);
+		ccm_rdma_send_lost(path, conn, -ENOMEM);
 		return -ENOMEM;
 	}
 	return ccm_rdma_send_msg_real(path, msg, len);

@@ -75,6 +75,9 @@ TRANS_RE = re.compile(r'link=(\d+) generation=(\d+) (\w+) -> (\w+) on (\w+)')
 POST_RE = re.compile(r'link=(\d+) generation=(\d+) op=(\w+)')
 COMPL_RE = re.compile(r'link=(\d+) generation=(\d+) op=(\w+) status=(-?\d+)')
 CONSOLE_RE = re.compile(r'CCMT-TRACE node=(\d+) (.*)$')
+# RDMA operation events: the kind of Ev each gives, and its body's pattern
+RDMA_OPS = {'ccm_rdma_post': ('post', POST_RE),
+            'ccm_rdma_completion': ('compl', COMPL_RE)}
 
 
 class MscError(Exception):
@@ -143,21 +146,16 @@ def parse_records(lines, node):
             e = Ev(node, t, 'trans', body)
             e.link, e.gen = int(m2.group(1)), int(m2.group(2))
             e.frm, e.to, e.event = m2.group(3), m2.group(4), m2.group(5)
-        elif name == 'ccm_rdma_post':
-            m2 = POST_RE.match(body)
+        elif name in RDMA_OPS:
+            kind, rex = RDMA_OPS[name]
+            m2 = rex.match(body)
             if not m2:
                 continue
-            e = Ev(node, t, 'post', body)
+            e = Ev(node, t, kind, body)
             e.link, e.gen, e.op = (int(m2.group(1)), int(m2.group(2)),
                                    m2.group(3))
-        elif name == 'ccm_rdma_completion':
-            m2 = COMPL_RE.match(body)
-            if not m2:
-                continue
-            e = Ev(node, t, 'compl', body)
-            e.link, e.gen, e.op = (int(m2.group(1)), int(m2.group(2)),
-                                   m2.group(3))
-            e.status = int(m2.group(4))
+            if kind == 'compl':
+                e.status = int(m2.group(4))
         elif name == 'ccm_client_event':
             e = Ev(node, t, 'client', body)
             e.link = -1
