@@ -496,10 +496,12 @@ kmemleak_mark() {
 	echo clear > $KMEMLEAK
 }
 
-# kmemleak_ours LABEL: scan, print how many unreferenced objects ccm's
-# modules allocated (see expect_no_leak); the reports in /tmp/kmemleak.ours.
-# Fails (and prints nothing) when kmemleak is off.
+# kmemleak_ours LABEL: once what was just freed or leaked is older than
+# kmemleak's minimum age (5 s), two scans; print how many unreferenced
+# objects ccm's modules allocated (see expect_no_leak); the reports in
+# /tmp/kmemleak.ours. Fails (and prints nothing) when kmemleak is off.
 kmemleak_ours() {
+	sleep 6
 	# a kmemleak that turned itself off (out of memory) refuses the scan
 	if ! { echo scan > $KMEMLEAK && echo scan > $KMEMLEAK; } 2>/dev/null ||
 		dmesg | grep -q 'kmemleak: .*disabled'; then
@@ -516,15 +518,13 @@ kmemleak_ours() {
 }
 
 # expect_no_leak LABEL: no object that ccm or ccm_echo allocated is left
-# unreferenced. Once the objects are older than kmemleak's minimum age
-# (5 s), two scans; a leak is a report whose allocation backtrace runs
+# unreferenced (kmemleak_ours): a leak is a report whose allocation backtrace runs
 # through their code: [ccm] / [ccm_echo] while loaded, a bare module
 # address (no symbol) once unloaded (no other module is unloaded in the
 # cases that use this). Without kmemleak (the stock kernel) only a log.
 expect_no_leak() {
 	local ours
 	[ -w $KMEMLEAK ] || { log "kmemleak: not in this kernel"; return 0; }
-	sleep 6
 	ours=$(kmemleak_ours "$1") || return
 	if [ "$ours" = 0 ]; then
 		log "ok KMEMLEAK $1: none of ccm's ($(grep -c '^unreferenced object' /tmp/kmemleak.all) unreferenced objects in all)"
@@ -542,7 +542,6 @@ expect_leak_found() {
 	kmemleak_mark
 	modprobe ccm_rogue peer_addr="$1" rogue=12 || { fail "modprobe ccm_rogue rogue=12"; return; }
 	rmmod ccm_rogue || { fail "rmmod ccm_rogue"; return; }
-	sleep 6
 	ours=$(kmemleak_ours leak_on_purpose) || return
 	if [ "$ours" -ge 1 ] && grep -q 'size 96' /tmp/kmemleak.ours; then
 		log "ok KMEMLEAK the rogue's object leaked on purpose is reported ($ours)"
