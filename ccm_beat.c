@@ -15,6 +15,14 @@
  *
  * The beat writes from its own slot of the connection's DMA buffer, so it
  * never races with the worker's own mailbox writes.
+ *
+ * Every sender writes at the multiples of its period in jiffies, not a
+ * period after its link connected: all links of a partner write in the
+ * same jiffy. A partner that dies is found by the first write that gets
+ * no answer (the transport's retries run out and the QP fails); in phase,
+ * every link's write runs out together and the partner is lost when the
+ * first link is, not up to one period later when the last link's write
+ * comes due.
  */
 #include <linux/jiffies.h>
 
@@ -22,6 +30,17 @@
 
 #include <trace/events/ccm.h>
 #include "ccm_internal.h"
+
+/*
+ * The next multiple of @period after now. Where jiffies wraps (32-bit,
+ * five minutes after boot) the phase moves once; nothing depends on it.
+ */
+static unsigned long ccm_beat_next(unsigned long period)
+{
+	unsigned long now = jiffies;
+
+	return now - now % period + period;
+}
 
 static void ccm_beat_fire(struct timer_list *t)
 {
@@ -35,7 +54,7 @@ static void ccm_beat_fire(struct timer_list *t)
 	spin_lock(&b->lock);
 	if (!tg->qp)
 		goto out_unlock;
-	mod_timer(&b->timer, jiffies + b->period);
+	mod_timer(&b->timer, ccm_beat_next(b->period));
 	if (b->busy) {
 		/* The last one has not completed: the link is slow or gone. */
 		WRITE_ONCE(*b->skipped, *b->skipped + 1);
@@ -99,8 +118,9 @@ void ccm_beat_init(struct ccm_beat *b, unsigned int idx, u64 *sent,
  * @count: the last heartbeat count sent; the next is one more
  * @seq: the last mailbox write number used on the link
  *
- * The first heartbeat goes out one @period from now: the message that
- * connected the link was the last sign of life.
+ * The first heartbeat goes out at the next multiple of @period (at most
+ * one @period from now: the message that connected the link was the last
+ * sign of life), in phase with every other link's.
  *
  * Context: process context, peer->lock held.
  */
@@ -113,7 +133,7 @@ void ccm_beat_start(struct ccm_beat *b, const struct ccm_beat_target *tg,
 	b->count = count;
 	b->seq = seq;
 	b->busy = false;
-	mod_timer(&b->timer, jiffies + b->period);
+	mod_timer(&b->timer, ccm_beat_next(b->period));
 	spin_unlock_bh(&b->lock);
 }
 

@@ -13,8 +13,12 @@
 #   cb_ns     last packet -> the client's ->disconnected() ran (ccm_echo's
 #             printk; printk and trace both use local_clock)
 #   lastsign_ns  ccm's own last_detection_ns (last sign of life -> loss)
-#   event     what noticed it (CONN_LOST: heartbeat miss; WRITE_FAIL: a
-#             heartbeat write failed after the transport retries)
+#   event     the FSM event that ended the connection (CONN_LOST,
+#             WRITE_FAIL)
+#   cause     what noticed it, from ccm's message: silence (the heartbeat
+#             check, "no sign of life") or transport (a heartbeat write ran
+#             out of retries and failed the QP: the write's own error or
+#             the flushed receives, whichever ccm handled first)
 # Settings: default and fast (heartbeat 20 ms) on one link, two (default
 # timers, two links: the partner is lost only once both are silent; the
 # kill silences both at once). Before the first trial, default and two
@@ -39,7 +43,7 @@ links_ready() {
 }
 
 node1() {
-	local k=1 d0 i tl td tr tp tc st ev
+	local k=1 d0 n0 i tl td tr tp tc st ev cause
 	wait_rxe_active
 	[ "$NICS" = 2 ] && wait_rxe_active rxe1
 	ccm_load $CCM_PARAMS || { fail "modprobe ccm"; return; }
@@ -59,6 +63,7 @@ node1() {
 			{ fail "trial $k: client or links not connected"; return; }
 		usleep 500000	# node 2's 10 ms pings are flowing by now
 		d0=$(cat /sys/kernel/ccm_echo/echo0/disconnects)
+		n0=$(dmesg | wc -l)
 		tr_clear
 		log "BENCH-ARMED k=$k "
 		i=0
@@ -77,7 +82,14 @@ node1() {
 		tp=${2:-}
 		# ->disconnected() of ccm_echo: its printk, local_clock like the trace
 		tc=$(dmesg | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\] ccm_echo: echo0: disconnected: .*/\1/p' | tail -n 1)
-		bench detect setting=$SETTING trial=$k ns=$(ns_between "$tr" "$td") cb_ns=$(ns_between "$tr" "$tc") lost_ns=$(ns_between "$tr" "$tl") lastsign_ns=$(cat $CCM_SYSFS/last_detection_ns) event=$ev rx_gap_ns=$(ns_between "$tp" "$tr") rx_packets=$(grep -c netif_receive_skb: /tmp/tr)
+		# the first link failure's message of this trial says how
+		cause=$(dmesg | tail -n +$((n0 + 1)) | grep -m 1 -E 'ccm: .*(no sign of life|WR flushed|heartbeat write|heartbeat: cannot post|connection [0-9]+ lost)')
+		case "$cause" in
+		*"no sign of life"*) cause=silence ;;
+		"") cause=unknown ;;
+		*) cause=transport ;;
+		esac
+		bench detect setting=$SETTING trial=$k ns=$(ns_between "$tr" "$td") cb_ns=$(ns_between "$tr" "$tc") lost_ns=$(ns_between "$tr" "$tl") lastsign_ns=$(cat $CCM_SYSFS/last_detection_ns) event=$ev cause=$cause rx_gap_ns=$(ns_between "$tp" "$tr") rx_packets=$(grep -c netif_receive_skb: /tmp/tr)
 		k=$((k + 1))
 	done
 	# the last boot of node 2: once it is connected, end (it sees us go)
