@@ -326,6 +326,12 @@ def main():
             continue
         add('Link failover', f"{label}: link cut -> client's traffic verified on the other link", 'ms', v,
             f'<= {tgt}' if tgt else '', ('yes' if v['med'] <= tgt else 'NO') if tgt else '')
+        # what a storage driver runs: its stream of requests, what the
+        # failed link flushed posted again (runs before had no stream_ns)
+        st = ms(pick(rows, 'failover', key='stream_ns', side=side, cut=cut))
+        if st:
+            add('Link failover', f"{label}: link cut -> client's request stream answered on the other link", 'ms', st,
+                f'<= {tgt}' if tgt else '', ('yes' if st['med'] <= tgt else 'NO') if tgt else '')
         add('Link failover', f'{label}: link cut -> client told (link_down)', 'ms',
             ms(pick(rows, 'failover', key='told_ns', side=side, cut=cut)))
         add('Link failover', f'{label}: link cut -> client connected on the other link', 'ms',
@@ -448,6 +454,8 @@ def main():
             ('Failure detection', 'two links / one link: partner killed -> clients told (ratio of medians)'),
             ('Link failover', "port cut, the side whose port reported it: link cut -> client's traffic verified on the other link"),
             ('Link failover', "silent cut (heartbeat path), node 2: link cut -> client's traffic verified on the other link"),
+            ('Link failover', "port cut, the side whose port reported it: link cut -> client's request stream answered on the other link"),
+            ('Link failover', "silent cut (heartbeat path), node 2: link cut -> client's request stream answered on the other link"),
             ('Reconnect', 'partner ccm + client reloaded -> client connected (4 QPs)'),
             ('Idle cost (connected)', "heartbeat 100 ms: time in ccm's work items (share of one CPU)"),
             ('Idle cost (connected)', "heartbeat 20 ms: time in ccm's work items (share of one CPU)"),

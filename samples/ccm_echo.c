@@ -19,7 +19,8 @@
  * fails, its flushed REQs stay pending and ->connected() posts them again
  * on the new QPs; the partner answers a request it has seen before again
  * (requests are idempotent) and counts it. ->quiesce() stops the work item
- * before ccm drains the QPs.
+ * before ccm drains the QPs. The first ACK on each link is logged: from
+ * then on a storage driver's I/O would be running again.
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -134,6 +135,8 @@ struct echo {
 	atomic_t reqs_sent;	/* REQs posted, new ones and again */
 	atomic_t reqs_acked;	/* ACKs that ended a pending request */
 	atomic_t reposted;	/* pending requests posted again on a new link */
+	/* 1 from ->connected() until the link's first ACK ends a request */
+	atomic_t stream_wait;
 	atomic_t reqs_again;	/* the partner's requests answered a second time */
 	/*
 	 * Orders inject_qp_fatal and the request stream against
@@ -308,10 +311,16 @@ static void echo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	case ECHO_ACK:
 		/* Exactly one ACK per request: the link it was posted on. */
 		if (!token ||
-		    atomic64_cmpxchg(&e->pending[qp], token, 0) != token)
+		    atomic64_cmpxchg(&e->pending[qp], token, 0) != token) {
 			atomic_inc(&e->errors);
-		else
-			atomic_inc(&e->reqs_acked);
+			break;
+		}
+		atomic_inc(&e->reqs_acked);
+		/* The stream runs on this link: said once per link. */
+		if (atomic_cmpxchg(&e->stream_wait, 1, 0) == 1)
+			pr_info("ccm_echo: %s: link %d: stream: a request answered (%d reposted in all)\n",
+				e->name, atomic_read(&e->connects),
+				atomic_read(&e->reposted));
 		break;
 	default:
 		atomic_inc(&e->errors);
@@ -420,6 +429,7 @@ static int echo_stream_start(struct echo *e)
 	if (!stream_ms)
 		return 0;
 	spin_lock_bh(&e->post_lock);
+	atomic_set(&e->stream_wait, 1);
 	for (qp = 0; qp < e->link->nr_qps && !ret; qp++) {
 		if (!atomic64_read(&e->pending[qp]))
 			continue;

@@ -33,6 +33,9 @@
 #   traffic_ns   ... -> ccm_echo's round on the new QPs verified by data
 #                in both directions (its printk; printk and the trace
 #                both use local_clock)
+#   stream_ns    ... -> the first request of ccm_echo's stream (stream_ms=1:
+#                a REQ on every idle QP each jiffy, what the failed link
+#                flushed posted again) answered on the new QPs
 # side=portdown is node 1 (with cut=port its port reported the cut),
 # side=silent node 2 (it only stopped hearing node 1); with cut=netem
 # both sides only stop hearing each other. node 2 also counts partner losses over all cuts: a link
@@ -43,7 +46,7 @@
 . /tests/cases/demo_bench_lib.sh
 
 TRIALS=@TRIALS@
-ECHO_ARGS="clients=1 qps=4 mem_size=4096"
+ECHO_ARGS="clients=1 qps=4 mem_size=4096 stream_ms=1"
 # iproute2's tc: a bare "tc" runs busybox's applet, which has no netem
 TC=/usr/sbin/tc
 
@@ -77,9 +80,17 @@ fo_start() {
 fo_report() {
 	tr_snap
 	dmesg | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\] ccm_echo: echo0: round [0-9]*: .*verified.*/\1/p' > /tmp/verified
+	dmesg | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\] ccm_echo: echo0: link [0-9]*: stream: a request answered.*/\1/p' > /tmp/streamed
 	awk -v side="$1" -v trials="$TRIALS" "$TR_LINE_TS"'
 		function ns(a, b) { return (a == "" || b == "") ? "" : sprintf("%.0f", (b - a) * 1e9) }
-		FNR == NR { ver[++nv] = $1; next }
+		function after(arr, n, t,   j) {
+			for (j = 1; j <= n; j++)
+				if (arr[j] + 0 > t + 0)
+					return arr[j]
+			return ""
+		}
+		FILENAME == ARGV[1] { ver[++nv] = $1; next }
+		FILENAME == ARGV[2] { str[++ns_] = $1; next }
 		/^#/ { next }
 		/netif_receive_skb: dev=eth[01] / {
 			d = ($0 ~ /dev=eth0 /) ? 0 : 1
@@ -109,15 +120,13 @@ fo_report() {
 			if (k && conn[k] == "") conn[k] = tr_line_ts()
 		}
 		END {
-			for (i = 1; i <= k; i++) {
-				v = ""
-				for (j = 1; j <= nv; j++)
-					if (ver[j] + 0 > down[i] + 0) { v = ver[j]; break }
-				printf "side=%s trial=%d link=%s cut=%s told_ns=%s connected_ns=%s traffic_ns=%s\n",
+			for (i = 1; i <= k; i++)
+				printf "side=%s trial=%d link=%s cut=%s told_ns=%s connected_ns=%s traffic_ns=%s stream_ns=%s\n",
 				       side, i, cut[i], (i > trials) ? "netem" : "port",
-				       ns(lastrx[i], down[i]), ns(lastrx[i], conn[i]), ns(lastrx[i], v)
-			}
-		}' /tmp/verified /tmp/tr > /tmp/fo
+				       ns(lastrx[i], down[i]), ns(lastrx[i], conn[i]),
+				       ns(lastrx[i], after(ver, nv, down[i])),
+				       ns(lastrx[i], after(str, ns_, down[i]))
+		}' /tmp/verified /tmp/streamed /tmp/tr > /tmp/fo
 	while read -r line; do
 		bench failover $line
 	done < /tmp/fo
