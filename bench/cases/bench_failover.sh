@@ -18,7 +18,10 @@
 # Each trial waits until both links are up (no fail-back: the client
 # stays where it moved, so the trials cut the two links in turn).
 #
-# Node 1 pings both of node 2's addresses every 10 ms, so on each node
+# Node 1 pings both of node 2's addresses every 10 ms (200 bytes of data,
+# so 228-byte IP packets: the trace keeps only packets of that length, not
+# the client's stream and the RDMA traffic, which would overrun the trace
+# buffer within a few trials), so on each node
 # the last packet from the partner on the cut link (net:netif_receive_skb,
 # node 2 sees the requests, node 1 the replies) marks the cut on that
 # node's own clock to within 10 ms. Node 2's silent cut is one tc batch
@@ -66,6 +69,8 @@ fo_start() {
 	wait_rxe_active rxe0
 	wait_rxe_active rxe1
 	tr_setup global net/netif_receive_skb
+	echo 'len == 228' > $T/events/net/netif_receive_skb/filter ||
+		{ fail "no filter on netif_receive_skb"; return 1; }
 	ccm_load peer_addr="$PEER_ADDR,$PEER_ADDR2" || { fail "modprobe ccm"; return 1; }
 	tr_ccm_on
 	echo_load $ECHO_ARGS || { fail "modprobe ccm_echo"; return 1; }
@@ -137,9 +142,9 @@ fo_report() {
 node1() {
 	local p1 p2
 	fo_start || return
-	ping -q -i 0.01 -w 900 "$PEER_ADDR" > /dev/null 2>&1 &
+	ping -q -s 200 -i 0.01 -w 900 "$PEER_ADDR" > /dev/null 2>&1 &
 	p1=$!
-	ping -q -i 0.01 -w 900 "$PEER_ADDR2" > /dev/null 2>&1 &
+	ping -q -s 200 -i 0.01 -w 900 "$PEER_ADDR2" > /dev/null 2>&1 &
 	p2=$!
 	# Every trial cuts our NIC: the client is told each time. After the
 	# last, node 2 reports once both links are up again.
